@@ -1,0 +1,314 @@
+"""Open a dump: recognise its container and encoding, read its site info, stream its pages.
+
+    dump = open_dump("enwiki-20240101-pages-articles-multistream.xml.bz2")
+    dump.site            # SiteInfo from <siteinfo> (or from the file name for bare pages)
+    dump.tasks()         # units of parallel work: groups of bzip2 streams, or the whole file
+    for page in dump.pages(): ...
+    dump.fetch(title="Anarchism")   # one page through the multistream index
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from wikipact.dumps.containers import OpenedFile, ReadPosition, open_file
+from wikipact.dumps.encoding import to_utf8
+from wikipact.dumps.multistream import (
+    MultistreamIndex,
+    StreamSpan,
+    group_spans,
+    index_path_for,
+    span_bytes,
+)
+from wikipact.dumps.xmlpages import PageStream
+from wikipact.errors import ConfigError, DumpError, DumpLocation, NotFoundError
+from wikipact.model.project import (
+    dbname_from_filename,
+    dbname_from_server,
+    language_of,
+    server_from_base,
+)
+from wikipact.model.raw import RawPage, SiteInfo, SourceRef
+
+SITEINFO_SCAN_LIMIT = 8 << 20  # decompressed bytes read looking for <siteinfo>
+DEFAULT_TASK_BYTES = 4 << 20  # compressed bytes of bzip2 streams per parallel task
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: a group of multistream spans, or a whole file read front to back."""
+
+    path: str
+    key: str
+    size: int
+    spans: tuple[StreamSpan, ...] | None = None
+
+
+class Dump:
+    """An opened dump file. Cheap to create; pages are read only when asked for."""
+
+    def __init__(
+        self,
+        file: OpenedFile,
+        site: SiteInfo,
+        index: MultistreamIndex | None,
+    ) -> None:
+        self.file = file
+        self.site = site
+        self.index = index
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    @property
+    def name(self) -> str:
+        return self.file.path.name
+
+    @property
+    def size(self) -> int:
+        return self.file.size
+
+    @property
+    def multistream(self) -> bool:
+        return self.index is not None
+
+    def tasks(self, target_bytes: int = DEFAULT_TASK_BYTES) -> list[Task]:
+        if self.index is None:
+            return [Task(str(self.path), self.name, self.size)]
+        groups = group_spans(self.index.spans(self.size), target_bytes)
+        return [
+            Task(
+                str(self.path),
+                f"{self.name}@{group[0].start}-{group[-1].end}",
+                sum(span.size for span in group),
+                group,
+            )
+            for group in groups
+        ]
+
+    def pages(
+        self,
+        *,
+        on_error: str = "stop",
+        errors: list[DumpError] | None = None,
+        position: ReadPosition | None = None,
+    ) -> Iterator[RawPage]:
+        """Every page of the dump in file order."""
+        for task in self.tasks():
+            yield from self.task_pages(task, on_error=on_error, errors=errors, position=position)
+
+    def task_pages(
+        self,
+        task: Task,
+        *,
+        on_error: str = "stop",
+        errors: list[DumpError] | None = None,
+        position: ReadPosition | None = None,
+    ) -> Iterator[RawPage]:
+        """Pages of one task. Under ``on_error="skip"`` errors go to ``errors`` instead."""
+        sink = errors if errors is not None else []
+        if task.spans is None:
+            yield from self._sequential(on_error, sink, position)
+            return
+        for span in task.spans:
+            yield from self._span_pages(span, on_error, sink)
+            if position is not None:
+                position.compressed_offset = span.end
+
+    def fetch(self, *, title: str | None = None, page_id: int | None = None) -> RawPage:
+        """One page by title or id, decompressing only its stream when there is an index."""
+        if self.index is not None:
+            offset = self.index.offset_of(title=title, page_id=page_id)
+            if offset is None:
+                raise NotFoundError(f"{self._wanted(title, page_id)} is not in {self.index.path.name}")
+            span = next(s for s in self.index.spans(self.size) if s.start == offset)
+            candidates: Iterator[RawPage] = self._span_pages(span, "skip", [])
+        else:
+            candidates = self.pages(on_error="skip")
+        wanted_title = title.replace("_", " ") if title else None
+        for page in candidates:
+            if (page_id is not None and page.identifier == page_id) or (
+                wanted_title is not None and page.title == wanted_title
+            ):
+                return page
+        raise NotFoundError(f"{self._wanted(title, page_id)} is not in {self.name}")
+
+    @staticmethod
+    def _wanted(title: str | None, page_id: int | None) -> str:
+        return f"page id {page_id}" if page_id is not None else f"page {title!r}"
+
+    def _sequential(
+        self, on_error: str, errors: list[DumpError], position: ReadPosition | None
+    ) -> Iterator[RawPage]:
+        pos = position if position is not None else ReadPosition()
+        stream = PageStream(
+            name=self.name,
+            site=self.site,
+            source=SourceRef(file=self.name),
+            on_error=on_error,
+            location_hint=lambda: DumpLocation(
+                file=self.name, compressed_offset=pos.compressed_offset, stream=pos.stream_offset
+            ),
+        )
+        try:
+            for chunk in to_utf8(self.file.chunks(pos), name=self.name):
+                yield from stream.feed(chunk)
+            yield from stream.close()
+        except DumpError as exc:
+            _with_last_page(exc, stream.last_good)
+            if on_error == "stop":
+                raise
+            errors.append(exc)
+        finally:
+            errors.extend(e for e in stream.errors if e not in errors)
+
+    def _span_pages(
+        self, span: StreamSpan, on_error: str, errors: list[DumpError]
+    ) -> Iterator[RawPage]:
+        stream = PageStream(
+            name=self.name,
+            site=self.site,
+            source=SourceRef(file=self.name, stream_offset=span.start),
+            on_error=on_error,
+            location_hint=lambda: DumpLocation(
+                file=self.name, compressed_offset=span.start, stream=span.start
+            ),
+        )
+        try:
+            data = span_bytes(self.path, span)
+            data = _strip_closing_root(data)
+            yield from stream.feed(data)
+            yield from stream.close()
+        except DumpError as exc:
+            _with_last_page(exc, stream.last_good)
+            if on_error == "stop":
+                raise
+            errors.append(exc)
+        finally:
+            errors.extend(e for e in stream.errors if e not in errors)
+
+
+def _with_last_page(exc: DumpError, last_good: str | None) -> None:
+    if last_good and exc.location.last_good_page is None:
+        loc = exc.location
+        exc.location = DumpLocation(
+            file=loc.file,
+            compressed_offset=loc.compressed_offset,
+            xml_offset=loc.xml_offset,
+            stream=loc.stream,
+            last_good_page=last_good,
+        )
+        exc.args = (str(exc),)
+
+
+def _strip_closing_root(data: bytes) -> bytes:
+    stripped = data.rstrip()
+    if stripped.endswith(b"</mediawiki>"):
+        return stripped[: -len(b"</mediawiki>")]
+    return data
+
+
+def open_dump(
+    path: str | os.PathLike[str],
+    *,
+    project: str | None = None,
+    language: str | None = None,
+    index: str | os.PathLike[str] | None = None,
+) -> Dump:
+    """Open a dump file and read its site information.
+
+    ``project`` (a database name such as ``dewiki``) overrides what the dump says, for files whose
+    <siteinfo> is missing or wrong; ``index`` names the multistream index when it is not the
+    conventional file next to the dump.
+    """
+    opened = open_file(path)
+    index_file = Path(index) if index is not None else None
+    if index_file is None and opened.container == "bz2":
+        index_file = index_path_for(opened.path)
+    if index_file is not None and not index_file.exists():
+        raise ConfigError(f"{index_file}: no such index file")
+    loaded = MultistreamIndex.load(index_file) if index_file is not None else None
+    fields, root = _scan_siteinfo(opened, loaded)
+    site = build_siteinfo(fields, root, filename=opened.path.name, project=project, language=language)
+    return Dump(opened, site, loaded)
+
+
+def read_pages(path: str | os.PathLike[str], **kwargs: str) -> Iterator[RawPage]:
+    """Shortcut: every page of one dump file, stopping at the first error."""
+    yield from open_dump(path, **kwargs).pages()
+
+
+def _scan_siteinfo(
+    opened: OpenedFile, index: MultistreamIndex | None
+) -> tuple[dict[str, object] | None, dict[str, str]]:
+    stream = PageStream(name=opened.path.name, on_error="skip")
+    if index is not None:
+        data = span_bytes(opened.path, index.header_span())
+        chunks: Iterator[bytes] = iter([data])
+    else:
+        chunks = opened.chunks()
+    seen = 0
+    try:
+        for chunk in to_utf8(chunks, name=opened.path.name):
+            seen += len(chunk)
+            for _page in stream.feed(chunk):
+                break
+            if stream.siteinfo_fields is not None or stream.pages_read or seen > SITEINFO_SCAN_LIMIT:
+                break
+            if stream.header is not None and stream.header.fragment and seen > 1 << 20:
+                break
+    except DumpError:
+        if stream.header is None:
+            raise  # not XML at all, or unsafe: report now rather than at the first page
+    finally:
+        close = getattr(chunks, "close", None)
+        if close:
+            close()
+    return stream.siteinfo_fields, stream.root_attrs
+
+
+def build_siteinfo(
+    fields: dict[str, object] | None,
+    root: dict[str, str],
+    *,
+    filename: str,
+    project: str | None = None,
+    language: str | None = None,
+) -> SiteInfo:
+    """Decide which wiki a dump belongs to, from the most to the least trustworthy source."""
+    fields = dict(fields or {})
+    dbname = project or str(fields.get("dbname") or "")
+    if not dbname and fields.get("base"):
+        server = server_from_base(str(fields["base"]))
+        dbname = (dbname_from_server(server) if server else None) or ""
+    if not dbname:
+        dbname = dbname_from_filename(filename) or ""
+    if not dbname:
+        raise ConfigError(
+            f"{filename}: cannot tell which wiki this dump belongs to (no <siteinfo> dbname, base "
+            "URL, or recognisable file name); pass --project, e.g. --project enwiki"
+        )
+    if project:
+        lang = language or language_of(project) or "und"
+        if fields.get("dbname") and fields["dbname"] != project:
+            fields.pop("base", None)  # the declared site is not this one
+    else:
+        lang = language or root.get("lang") or language_of(dbname) or "und"
+    return SiteInfo(
+        dbname=dbname,
+        language=lang,
+        sitename=_opt(fields.get("sitename")),
+        base=_opt(fields.get("base")),
+        generator=_opt(fields.get("generator")),
+        case=_opt(fields.get("case")) or "first-letter",
+        namespaces=fields.get("namespaces") or (),  # type: ignore[arg-type]
+        export_version=_opt(fields.get("export_version")) or root.get("version") or None,
+    )
+
+
+def _opt(value: object) -> str | None:
+    return str(value) if value else None

@@ -1,0 +1,393 @@
+"""Stream <page> elements out of MediaWiki export XML (schema 0.3 to 0.11), safely.
+
+The parser is lxml's pull parser, fed chunk by chunk, so memory stays flat however large the dump
+is and the reader always knows how far it got. Safety rules, all enforced before libxml2 sees a
+byte of markup:
+
+* a DOCTYPE or ENTITY declaration anywhere in the prolog is refused (MediaWiki never writes one),
+  so entity expansion, external entities and DTD fetching cannot happen;
+* the parser is built with ``resolve_entities=False, no_network=True, load_dtd=False`` anyway, and
+  lxml must be 6.1 or newer (older ``iterparse`` resolved external entities);
+* libxml2's default limits stay on (no ``huge_tree``): a single text node over 10 MB is an error.
+
+Bare ``<page>`` fragments without a ``<mediawiki>`` root (cut from a dump by hand, or one stream of
+a multistream dump) are wrapped in a synthetic root. A document that ends inside a page raises
+``DamagedDumpError`` after every complete page before it has been yielded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from wikipact.errors import (
+    DamagedDumpError,
+    DumpError,
+    DumpLocation,
+    PageError,
+    UnsafeXMLError,
+    UnsupportedDumpError,
+)
+from wikipact.model.raw import Contributor, Namespace, RawPage, RawRevision, SiteInfo, SourceRef
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_PROLOG_LIMIT = 1 << 16  # bytes allowed before the first element
+_FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>")
+_CLOSING_ROOT = re.compile(rb"</mediawiki>\s*$")
+
+
+def _local(tag: object) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+@dataclass
+class Header:
+    """What the document prolog and root element say before the first page."""
+
+    fragment: bool  # True when the document is bare <page> elements without a root
+    root_attrs: dict[str, str] = field(default_factory=dict)
+
+
+def _check_prolog(buffer: bytes, name: str) -> Header | None:
+    """Inspect the bytes before the first element; ``None`` if more bytes are needed."""
+    match = _FIRST_TAG.search(buffer)
+    prolog = buffer if match is None else buffer[: match.start()]
+    upper = prolog.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise UnsafeXMLError(
+            "doctype_refused",
+            "the document declares a DOCTYPE or entities; MediaWiki exports never do, and "
+            "wikipact refuses them rather than risk entity expansion or external fetches",
+            DumpLocation(file=name, xml_offset=upper.find(b"<!")),
+            hint="If this really is a MediaWiki dump, remove the DOCTYPE line.",
+        )
+    if match is None:
+        if len(buffer) > _PROLOG_LIMIT:
+            raise UnsupportedDumpError(
+                "not_mediawiki_xml",
+                f"no XML element in the first {_PROLOG_LIMIT} bytes",
+                DumpLocation(file=name),
+                hint="Pass a MediaWiki XML export (pages-articles, pages-meta-current ...).",
+            )
+        return None
+    tag = match.group(1).decode("ascii", "replace").rpartition(":")[2]
+    if tag == "mediawiki":
+        return Header(fragment=False)
+    if tag == "page":
+        return Header(fragment=True)
+    if tag == "siteinfo":
+        return Header(fragment=True)
+    raise UnsupportedDumpError(
+        "not_mediawiki_xml",
+        f"the first element is <{tag}>, expected <mediawiki> or <page>",
+        DumpLocation(file=name),
+        hint="Pass a MediaWiki XML export (pages-articles, pages-meta-current ...).",
+    )
+
+
+def _new_parser() -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("end",),
+        tag=("{*}page", "{*}siteinfo"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_blank_text=False,
+        huge_tree=False,
+    )
+
+
+def parse_siteinfo(element: etree._Element, root_attrs: dict[str, str]) -> dict[str, object]:
+    """Fields of <siteinfo> (and the root's language/version) as plain values."""
+    out: dict[str, object] = {}
+    namespaces: list[Namespace] = []
+    for child in element:
+        tag = _local(child.tag)
+        if tag == "namespaces":
+            for ns in child:
+                if _local(ns.tag) != "namespace":
+                    continue
+                key = ns.get("key")
+                if key is None or not key.lstrip("-").isdigit():
+                    continue
+                namespaces.append(
+                    Namespace(key=int(key), name=(ns.text or "").strip(), case=ns.get("case"))
+                )
+        elif tag in ("sitename", "dbname", "base", "generator", "case"):
+            out[tag] = (child.text or "").strip()
+    out["namespaces"] = tuple(namespaces)
+    if root_attrs.get("lang"):
+        out["language"] = root_attrs["lang"]
+    if root_attrs.get("version"):
+        out["export_version"] = root_attrs["version"]
+    return out
+
+
+class PageBuilder:
+    """Turns a <page> element into a ``RawPage``; knows every export schema's quirks."""
+
+    def __init__(self, site: SiteInfo | None, source: SourceRef | None) -> None:
+        self.site = site
+        self.source = source
+
+    def build(self, element: etree._Element, location: Callable[[], DumpLocation]) -> RawPage:
+        title = None
+        ns: int | None = None
+        page_id: int | None = None
+        redirect: str | None = None
+        has_redirect_flag = False
+        revisions: list[RawRevision] = []
+        for child in element:
+            tag = _local(child.tag)
+            if tag == "title":
+                title = child.text or ""
+            elif tag == "ns":
+                ns = _int(child.text)
+            elif tag == "id":
+                page_id = _int(child.text)
+            elif tag == "redirect":
+                has_redirect_flag = True
+                redirect = child.get("title") or None
+            elif tag == "revision":
+                revisions.append(self._revision(child, title, location))
+        if title is None or page_id is None:
+            missing = "title" if title is None else "id"
+            raise PageError(
+                f"page_missing_{missing}",
+                f"a <page> has no <{missing}>",
+                location(),
+            )
+        if not revisions:
+            raise PageError(
+                "page_missing_revision",
+                f"page {title!r} (id {page_id}) has no <revision>",
+                location(),
+            )
+        if ns is None:  # export 0.3-0.5 have no <ns>: derive it from the title prefix
+            ns = self.site.namespace_of_title(title) if self.site else 0
+        if has_redirect_flag and redirect is None:
+            redirect = redirect_target_of(max(revisions, key=lambda r: r.identifier).text)
+        return RawPage(
+            title=title,
+            namespace=ns,
+            identifier=page_id,
+            revisions=tuple(revisions),
+            redirect_title=redirect,
+            source=self.source,
+        )
+
+    def _revision(
+        self, element: etree._Element, title: str | None, location: Callable[[], DumpLocation]
+    ) -> RawRevision:
+        fields: dict[str, object] = {}
+        text: str | None = None
+        text_deleted = False
+        for child in element:
+            tag = _local(child.tag)
+            if tag == "text":
+                if child.get("deleted") is not None:
+                    text_deleted = True
+                    text = ""
+                else:
+                    text = child.text or ""
+            elif tag == "id":
+                fields["identifier"] = _int(child.text)
+            elif tag == "parentid":
+                fields["parent_identifier"] = _int(child.text)
+            elif tag == "timestamp":
+                fields["timestamp"] = (child.text or "").strip()
+            elif tag == "contributor":
+                fields["contributor"] = _contributor(child)
+            elif tag == "minor":
+                fields["minor"] = True
+            elif tag == "comment":
+                if child.get("deleted") is None:
+                    fields["comment"] = child.text or ""
+            elif tag in ("model", "format", "sha1"):
+                fields[tag] = (child.text or "").strip() or None
+        if text is None:
+            raise PageError(
+                "page_missing_text",
+                f"a revision of page {title!r} has no <text> element",
+                location(),
+                hint="The page is skipped; the pages around it are kept.",
+            )
+        if fields.get("identifier") is None:
+            raise PageError(
+                "revision_missing_id", f"a revision of page {title!r} has no <id>", location()
+            )
+        return RawRevision(
+            text=text, text_deleted=text_deleted, timestamp=str(fields.pop("timestamp", "")),
+            **fields,  # type: ignore[arg-type]
+        )
+
+
+def _contributor(element: etree._Element) -> Contributor:
+    if element.get("deleted") is not None:
+        return Contributor(deleted=True)
+    values = {_local(c.tag): (c.text or "").strip() for c in element}
+    return Contributor(
+        identifier=_int(values.get("id")),
+        name=values.get("username") or None,
+        ip=values.get("ip") or None,
+    )
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    text = text.strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+_REDIRECT = re.compile(r"^\s*#[^\s\[]+\s*:?\s*\[\[([^\]|#]*)", re.UNICODE)
+
+
+def redirect_target_of(wikitext: str) -> str | None:
+    """Target of ``#REDIRECT [[Target]]`` (any localised magic word), for old exports."""
+    match = _REDIRECT.match(wikitext[:512])
+    return match.group(1).strip().replace("_", " ") or None if match else None
+
+
+class PageStream:
+    """Incremental parser: feed UTF-8 chunks, get site info and pages as they complete.
+
+    ``on_error="stop"`` raises the first error (after every complete page before it was
+    yielded); ``"skip"`` records page-level errors in ``errors`` and goes on. Damage to the XML
+    itself always ends the document: nothing after it can be trusted.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        site: SiteInfo | None = None,
+        source: SourceRef | None = None,
+        on_error: str = "stop",
+        location_hint: Callable[[], DumpLocation] | None = None,
+    ) -> None:
+        self.name = name
+        self.site = site
+        self.on_error = on_error
+        self.errors: list[DumpError] = []
+        self.siteinfo_fields: dict[str, object] | None = None
+        self.root_attrs: dict[str, str] = {}
+        self.header: Header | None = None
+        self.pages_read = 0
+        self.last_good: str | None = None
+        self._builder = PageBuilder(site, source)
+        self._parser = _new_parser()
+        self._prolog = b""
+        self._fed = 0
+        self._location_hint = location_hint
+
+    def location(self) -> DumpLocation:
+        base = self._location_hint() if self._location_hint else DumpLocation(file=self.name)
+        return DumpLocation(
+            file=base.file,
+            compressed_offset=base.compressed_offset,
+            stream=base.stream,
+            xml_offset=self._fed,
+            last_good_page=self.last_good,
+        )
+
+    def set_site(self, site: SiteInfo) -> None:
+        self.site = site
+        self._builder.site = site
+
+    def feed(self, chunk: bytes) -> Iterator[RawPage]:
+        if self.header is None:
+            self._prolog += chunk
+            header = _check_prolog(self._prolog, self.name)
+            if header is None:
+                return
+            self.header = header
+            chunk, self._prolog = self._prolog, b""
+            if header.fragment:
+                chunk = b"<mediawiki>" + _XML_DECL.sub(b"", chunk, count=1)
+        try:
+            self._parser.feed(chunk)
+        except etree.XMLSyntaxError as exc:
+            self._fed += len(chunk)
+            yield from self._drain()
+            raise self._xml_error(exc) from None
+        self._fed += len(chunk)
+        yield from self._drain()
+
+    def close(self) -> Iterator[RawPage]:
+        if self.header is None:
+            if not self._prolog.strip():
+                raise UnsupportedDumpError(
+                    "empty_dump", "the file holds no XML at all", DumpLocation(file=self.name)
+                )
+            raise UnsupportedDumpError(
+                "not_mediawiki_xml",
+                "the file holds no XML element",
+                DumpLocation(file=self.name),
+                hint="Pass a MediaWiki XML export (pages-articles, pages-meta-current ...).",
+            )
+        try:
+            if self.header.fragment:
+                self._parser.feed(b"</mediawiki>")
+            self._parser.close()
+        except etree.XMLSyntaxError as exc:
+            yield from self._drain()
+            message = str(exc)
+            if "Premature end of data" in message or "EndTag" in message or "not finished" in message:
+                raise DamagedDumpError(
+                    "xml_truncated",
+                    "the XML ends in the middle of the document (the dump was cut short)"
+                    + (f"; libxml2 says: {message}" if message else ""),
+                    self.location(),
+                    hint="Every complete page before the cut was read.",
+                ) from None
+            raise self._xml_error(exc) from None
+        yield from self._drain()
+
+    def _xml_error(self, exc: etree.XMLSyntaxError) -> DamagedDumpError:
+        return DamagedDumpError(
+            "xml_error",
+            f"malformed XML: {exc}",
+            self.location(),
+            hint="Every complete page before this point was read.",
+        )
+
+    def _drain(self) -> Iterator[RawPage]:
+        for _event, element in self._parser.read_events():
+            tag = _local(element.tag)
+            parent = element.getparent()
+            if parent is not None and not self.root_attrs:
+                self.root_attrs = {
+                    "lang": parent.get(XML_LANG) or "",
+                    "version": parent.get("version") or "",
+                }
+            if tag == "siteinfo":
+                self.siteinfo_fields = parse_siteinfo(element, self.root_attrs)
+                _release(element)
+                continue
+            try:
+                page = self._builder.build(element, self.location)
+            except PageError as exc:
+                _release(element)
+                if self.on_error == "stop":
+                    raise
+                self.errors.append(exc)
+                continue
+            _release(element)
+            self.pages_read += 1
+            self.last_good = page.label
+            yield page
+
+
+def _release(element: etree._Element) -> None:
+    """Free a finished element and everything before it, keeping memory flat."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
