@@ -78,7 +78,13 @@ def _new_decompressor(container: str) -> _Decompressor:
 
 
 def _decompression_errors(container: str) -> tuple[type[BaseException], ...]:
-    base: tuple[type[BaseException], ...] = (OSError, ValueError, EOFError, lzma.LZMAError, zlib.error)
+    base: tuple[type[BaseException], ...] = (
+        OSError,
+        ValueError,
+        EOFError,
+        lzma.LZMAError,
+        zlib.error,
+    )
     if container == "zstd":
         import zstandard
 

@@ -11,6 +11,7 @@ processes and one page can be fetched by decompressing ~100 pages instead of the
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -119,7 +120,9 @@ class MultistreamIndex:
             by_id[entry.page_id] = entry.offset
             by_title[entry.title] = entry.offset
         if not offsets:
-            raise DamagedDumpError("index_empty", "the index lists no page", DumpLocation(file=path.name))
+            raise DamagedDumpError(
+                "index_empty", "the index lists no page", DumpLocation(file=path.name)
+            )
         return cls(path, offsets, pages, by_id, by_title)
 
     def spans(self, file_size: int) -> list[StreamSpan]:
@@ -127,7 +130,7 @@ class MultistreamIndex:
         bounds = [*self.offsets, file_size]
         return [
             StreamSpan(start, end, self.pages_per_stream[start])
-            for start, end in zip(bounds, bounds[1:], strict=False)
+            for start, end in itertools.pairwise(bounds)
         ]
 
     def header_span(self) -> StreamSpan:

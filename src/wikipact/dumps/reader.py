@@ -1,10 +1,10 @@
 """Open a dump: recognise its container and encoding, read its site info, stream its pages.
 
-    dump = open_dump("enwiki-20240101-pages-articles-multistream.xml.bz2")
-    dump.site            # SiteInfo from <siteinfo> (or from the file name for bare pages)
-    dump.tasks()         # units of parallel work: groups of bzip2 streams, or the whole file
-    for page in dump.pages(): ...
-    dump.fetch(title="Anarchism")   # one page through the multistream index
+dump = open_dump("enwiki-20240101-pages-articles-multistream.xml.bz2")
+dump.site            # SiteInfo from <siteinfo> (or from the file name for bare pages)
+dump.tasks()         # units of parallel work: groups of bzip2 streams, or the whole file
+for page in dump.pages(): ...
+dump.fetch(title="Anarchism")   # one page through the multistream index
 """
 
 from __future__ import annotations
@@ -124,7 +124,9 @@ class Dump:
         if self.index is not None:
             offset = self.index.offset_of(title=title, page_id=page_id)
             if offset is None:
-                raise NotFoundError(f"{self._wanted(title, page_id)} is not in {self.index.path.name}")
+                raise NotFoundError(
+                    f"{self._wanted(title, page_id)} is not in {self.index.path.name}"
+                )
             span = next(s for s in self.index.spans(self.size) if s.start == offset)
             candidates: Iterator[RawPage] = self._span_pages(span, "skip", [])
         else:
@@ -233,7 +235,9 @@ def open_dump(
         raise ConfigError(f"{index_file}: no such index file")
     loaded = MultistreamIndex.load(index_file) if index_file is not None else None
     fields, root = _scan_siteinfo(opened, loaded)
-    site = build_siteinfo(fields, root, filename=opened.path.name, project=project, language=language)
+    site = build_siteinfo(
+        fields, root, filename=opened.path.name, project=project, language=language
+    )
     return Dump(opened, site, loaded)
 
 
@@ -257,7 +261,11 @@ def _scan_siteinfo(
             seen += len(chunk)
             for _page in stream.feed(chunk):
                 break
-            if stream.siteinfo_fields is not None or stream.pages_read or seen > SITEINFO_SCAN_LIMIT:
+            if (
+                stream.siteinfo_fields is not None
+                or stream.pages_read
+                or seen > SITEINFO_SCAN_LIMIT
+            ):
                 break
             if stream.header is not None and stream.header.fragment and seen > 1 << 20:
                 break

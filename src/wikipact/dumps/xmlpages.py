@@ -222,7 +222,9 @@ class PageBuilder:
                 "revision_missing_id", f"a revision of page {title!r} has no <id>", location()
             )
         return RawRevision(
-            text=text, text_deleted=text_deleted, timestamp=str(fields.pop("timestamp", "")),
+            text=text,
+            text_deleted=text_deleted,
+            timestamp=str(fields.pop("timestamp", "")),
             **fields,  # type: ignore[arg-type]
         )
 
@@ -338,7 +340,11 @@ class PageStream:
         except etree.XMLSyntaxError as exc:
             yield from self._drain()
             message = str(exc)
-            if "Premature end of data" in message or "EndTag" in message or "not finished" in message:
+            if (
+                "Premature end of data" in message
+                or "EndTag" in message
+                or "not finished" in message
+            ):
                 raise DamagedDumpError(
                     "xml_truncated",
                     "the XML ends in the middle of the document (the dump was cut short)"

@@ -35,7 +35,31 @@ SPECIAL_HOSTS: dict[str, tuple[str, str]] = {
 
 # Languages written right to left (ISO 639 codes used as Wikimedia subdomains).
 RTL_LANGUAGES = frozenset(
-    "ar arc arz azb bcc bqi ckb dv fa glk he khw ks lrc mzn nqo pnb ps sd skr ug ur yi".split()
+    [
+        "ar",
+        "arc",
+        "arz",
+        "azb",
+        "bcc",
+        "bqi",
+        "ckb",
+        "dv",
+        "fa",
+        "glk",
+        "he",
+        "khw",
+        "ks",
+        "lrc",
+        "mzn",
+        "nqo",
+        "pnb",
+        "ps",
+        "sd",
+        "skr",
+        "ug",
+        "ur",
+        "yi",
+    ]
 )
 
 _DBNAME = re.compile(r"^([a-z][a-z0-9_]*?)(" + "|".join(sorted(FAMILIES, key=len)[::-1]) + r")$")

@@ -111,4 +111,3 @@ class RawPage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     @property
     def label(self) -> str:
         return f"{self.title!r} (id {self.identifier})"
-

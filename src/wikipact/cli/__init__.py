@@ -1,0 +1,1 @@
+"""The ``wikipact`` command line: thin typer commands over the library."""

@@ -1,0 +1,47 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL, e.g. sqlite:///wikipact.db (default: $WIKIPACT_DB or a file in the "
+        "per-user data directory).",
+        show_default=False,
+    ),
+]
+WorkersOption = Annotated[
+    int,
+    typer.Option("--workers", "-w", min=1, help="Worker processes for multistream dumps."),
+]
+OnErrorOption = Annotated[
+    str,
+    typer.Option(
+        "--on-error",
+        help="'stop' at the first damaged stream or page (pages before it are kept), or 'skip' "
+        "it, report it and go on.",
+        case_sensitive=False,
+    ),
+]
+ProjectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        help="Wiki database name (enwiki, dewiktionary ...) when the dump's own <siteinfo> is "
+        "missing or wrong.",
+    ),
+]
+
+
+def check_on_error(value: str) -> str:
+    value = value.lower()
+    if value not in ("stop", "skip"):
+        from wikipact.errors import ConfigError
+
+        raise ConfigError(f"--on-error must be 'stop' or 'skip', not {value!r}")
+    return value

@@ -1,0 +1,60 @@
+"""Root of the ``wikipact`` command; every error becomes one readable line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from wikipact.cli import ingest, inspect, parse
+from wikipact.cli.progress import stderr
+from wikipact.errors import ConfigError, WikipactError
+
+app = typer.Typer(
+    name="wikipact",
+    help="Wikimedia content for AI developers: ingest dumps, inspect the store, emit articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest.ingest_command)
+app.command("parse")(parse.parse_command)
+app.command("show")(inspect.show_command)
+app.command("stats")(inspect.stats_command)
+app.command("changes")(inspect.changes_command)
+app.command("fetch")(inspect.fetch_command)
+app.command("schema")(inspect.schema_command)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        from wikipact import __version__
+
+        typer.echo(f"wikipact {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(standalone_mode=False)
+    except WikipactError as exc:
+        stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except KeyboardInterrupt:
+        stderr.print("[yellow]interrupted[/]: rerun with --resume to continue where it stopped")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,84 @@
+"""``wikipact parse``: dumps straight to article JSON lines, without a store."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from wikipact.cli.common import OnErrorOption, ProjectOption, WorkersOption, check_on_error
+from wikipact.cli.progress import progress_bar, stderr
+from wikipact.dumps.reader import open_dump
+from wikipact.run.parse import ParseSummary, fsync_replace, parse_to_jsonl
+
+
+def parse_command(
+    dumps: Annotated[list[Path], typer.Argument(help="Dump files to read.")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="JSON-lines file to write, or '-' for stdout.")
+    ] = "-",
+    workers: WorkersOption = 1,
+    namespace: Annotated[
+        list[int] | None,
+        typer.Option("--namespace", "-n", help="Keep only these namespaces (repeatable)."),
+    ] = None,
+    on_error: OnErrorOption = "stop",
+    project: ProjectOption = None,
+) -> None:
+    """Write one article record (JSON) per page; every namespace unless --namespace is given."""
+    opened = [open_dump(path, project=project) for path in dumps]
+    total = sum(d.size for d in opened)
+    namespaces = set(namespace) if namespace else None
+    policy = check_on_error(on_error)
+    if output == "-":
+        with progress_bar("parse", total) as update:
+            summary = parse_to_jsonl(
+                opened,
+                sys.stdout.buffer,
+                workers=workers,
+                namespaces=namespaces,
+                on_error=policy,
+                progress=update,
+            )
+        sys.stdout.buffer.flush()
+    else:
+        target = Path(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with (
+                os.fdopen(fd, "wb", buffering=1 << 20) as fh,
+                progress_bar("parse", total) as update,
+            ):
+                summary = parse_to_jsonl(
+                    opened,
+                    fh,
+                    workers=workers,
+                    namespaces=namespaces,
+                    on_error=policy,
+                    progress=update,
+                )
+            fsync_replace(tmp, str(target))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    _report(summary, output)
+    if summary.status == "failed":
+        raise typer.Exit(1)
+
+
+def _report(summary: ParseSummary, output: str) -> None:
+    console = Console(stderr=True)
+    namespaces = ", ".join(f"{ns}: {n:,}" for ns, n in sorted(summary.by_namespace.items()))
+    console.print(
+        f"[bold]{summary.status}[/]: {summary.written:,} of {summary.pages:,} pages written to "
+        f"{output} ({summary.redirects:,} redirects; by namespace {namespaces or 'none'})",
+        highlight=False,
+    )
+    for error in summary.errors:
+        stderr.print(f"[red]error[/] {error}", highlight=False, soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Executing work over dumps: tasks in local processes, ingest and parse jobs."""

@@ -1,0 +1,199 @@
+"""Run dump tasks in this process or in a pool of worker processes, in a deterministic order.
+
+Multistream tasks (groups of bzip2 streams) go to worker processes: each decompresses and parses
+its own byte ranges, applies a transform (build the article, encode JSON ...) and sends back the
+results. Whole-file tasks (dumps without an index) are read in this process in batches. Results come
+back in task order whatever the number of workers, so outputs are identical for 1 and N workers.
+At most ``2 × workers`` tasks are in flight, which bounds memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from wikipact.dumps.containers import ReadPosition
+from wikipact.dumps.reader import Dump, Task, open_dump
+from wikipact.errors import DumpError
+from wikipact.model.raw import RawPage, SiteInfo
+
+Transform = Callable[[RawPage, SiteInfo], Any]
+SEQUENTIAL_BATCH = 500  # pages per batch when reading a whole file in this process
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything a worker needs to run one task without re-reading the dump header."""
+
+    dump_path: str
+    index_path: str | None
+    site: SiteInfo
+    task: Task
+    on_error: str = "stop"
+    skip_pages: int = 0  # resume: pages of this task already stored
+
+
+@dataclass
+class Batch:
+    """Results of (part of) one task."""
+
+    task_key: str
+    items: list[Any]
+    errors: list[DumpError] = field(default_factory=list)
+    pages_done: int = 0  # pages of this task read so far, including skipped ones
+    finished: bool = False
+    bytes_done: int = 0  # compressed bytes of the task covered by this batch
+    fatal: DumpError | None = None  # under on_error="stop": raise after storing ``items``
+
+
+def specs_for(
+    dump: Dump, *, on_error: str, done: dict[str, tuple[int, bool]] | None = None
+) -> list[TaskSpec]:
+    """Task specs of a dump, leaving out tasks a previous run finished."""
+    done = done or {}
+    specs = []
+    for task in dump.tasks():
+        pages, finished = done.get(task.key, (0, False))
+        if finished:
+            continue
+        specs.append(
+            TaskSpec(
+                dump_path=str(dump.path),
+                index_path=str(dump.index.path) if dump.index else None,
+                site=dump.site,
+                task=task,
+                on_error=on_error,
+                skip_pages=pages if task.spans is None else 0,
+            )
+        )
+    return specs
+
+
+def _reopen(spec: TaskSpec) -> Dump:
+    from pathlib import Path
+
+    from wikipact.dumps.containers import open_file
+    from wikipact.dumps.multistream import MultistreamIndex
+
+    index = MultistreamIndex.load(Path(spec.index_path)) if spec.index_path else None
+    return Dump(open_file(spec.dump_path), spec.site, index)
+
+
+_DUMP_CACHE: dict[tuple[str, str | None], Dump] = {}
+
+
+def _dump_for(spec: TaskSpec) -> Dump:
+    key = (spec.dump_path, spec.index_path)
+    dump = _DUMP_CACHE.get(key)
+    if dump is None or dump.site != spec.site:
+        dump = _reopen(spec)
+        _DUMP_CACHE.clear()
+        _DUMP_CACHE[key] = dump
+    return dump
+
+
+def run_span_task(spec: TaskSpec, transform: Transform) -> Batch:
+    """Run one multistream task to the end (in a worker process or inline)."""
+    dump = _dump_for(spec)
+    errors: list[DumpError] = []
+    items: list[Any] = []
+    pages = 0
+    fatal = None
+    try:
+        for page in dump.task_pages(spec.task, on_error=spec.on_error, errors=errors):
+            items.append(transform(page, spec.site))
+            pages += 1
+    except DumpError as exc:
+        fatal = exc
+    return Batch(
+        task_key=spec.task.key,
+        items=items,
+        errors=errors,
+        pages_done=pages,
+        finished=fatal is None,
+        bytes_done=spec.task.size,
+        fatal=fatal,
+    )
+
+
+def _run_span_task_packed(args: tuple[TaskSpec, Transform]) -> Batch:
+    return run_span_task(*args)
+
+
+def run_sequential_task(spec: TaskSpec, transform: Transform) -> Iterator[Batch]:
+    """Read a whole file in this process, in batches, skipping pages a previous run stored."""
+    dump = _dump_for(spec)
+    errors: list[DumpError] = []
+    position = ReadPosition()
+    items: list[Any] = []
+    pages = 0
+    reported = 0
+
+    def batch(finished: bool, fatal: DumpError | None = None) -> Batch:
+        nonlocal items, reported
+        done_bytes = spec.task.size if finished else min(position.compressed_offset, spec.task.size)
+        out = Batch(
+            task_key=spec.task.key,
+            items=items,
+            errors=list(errors),
+            pages_done=pages,
+            finished=finished,
+            bytes_done=done_bytes - reported,
+            fatal=fatal,
+        )
+        reported = done_bytes
+        items = []
+        errors.clear()
+        return out
+
+    try:
+        for page in dump.task_pages(
+            spec.task, on_error=spec.on_error, errors=errors, position=position
+        ):
+            pages += 1
+            if pages <= spec.skip_pages:
+                continue
+            items.append(transform(page, spec.site))
+            if len(items) >= SEQUENTIAL_BATCH:
+                yield batch(False)
+    except DumpError as exc:
+        yield batch(False, exc)
+        return
+    yield batch(True)
+
+
+def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) -> Iterator[Batch]:
+    """Batches of every task, in task order; multistream tasks run on ``workers`` processes."""
+    if workers <= 1 or sum(1 for s in specs if s.task.spans is not None) < 2:
+        for spec in specs:
+            if spec.task.spans is None:
+                yield from run_sequential_task(spec, transform)
+            else:
+                yield run_span_task(spec, transform)
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes=workers) as pool:
+        pending: deque[Any] = deque()
+        span_specs = iter([s for s in specs if s.task.spans is not None])
+
+        def submit() -> None:
+            spec = next(span_specs, None)
+            if spec is not None:
+                pending.append(pool.apply_async(_run_span_task_packed, ((spec, transform),)))
+
+        for _ in range(workers * 2):
+            submit()
+        for spec in specs:
+            if spec.task.spans is None:
+                yield from run_sequential_task(spec, transform)
+                continue
+            result = pending.popleft().get()
+            submit()
+            yield result
+
+
+def open_all(paths: list[str], *, project: str | None = None) -> list[Dump]:
+    return [open_dump(path, project=project) for path in paths]

@@ -1,0 +1,51 @@
+"""Persistence: articles, revision history, change log and ingest progress."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from wikipact.errors import ConfigError
+from wikipact.store.base import ApplyResult, ArticleStore, ChangeEvent, Checkpoint, StoreStats
+from wikipact.store.sqlite import SQLiteStore
+
+__all__ = [
+    "ApplyResult",
+    "ArticleStore",
+    "ChangeEvent",
+    "Checkpoint",
+    "SQLiteStore",
+    "StoreStats",
+    "default_db_url",
+    "open_store",
+]
+
+
+def default_db_url() -> str:
+    """``$WIKIPACT_DB``, else a SQLite file in the per-user data directory."""
+    if os.environ.get("WIKIPACT_DB"):
+        return os.environ["WIKIPACT_DB"]
+    from platformdirs import user_data_dir
+
+    return "sqlite:///" + str(Path(user_data_dir("wikipact", appauthor=False)) / "wikipact.db")
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:///rel.db`` -> ``rel.db``; ``sqlite:////abs.db`` -> ``/abs.db``; paths pass."""
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///") :])
+    if "://" in url:
+        raise ConfigError(f"not a SQLite URL: {url}")
+    return Path(url)
+
+
+def open_store(url: str | None = None, *, readonly: bool = False) -> ArticleStore:
+    """Open the store at ``url`` (``sqlite:///path.db`` or a plain path; default per user)."""
+    url = url or default_db_url()
+    if url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "the PostgreSQL store is not available in this version; use sqlite:///path.db"
+        )
+    if "://" in url and not url.startswith("sqlite://"):
+        raise ConfigError(f"unsupported database URL {url!r}; use sqlite:///path.db")
+    return SQLiteStore(sqlite_path(url), readonly=readonly)

@@ -1,0 +1,131 @@
+"""The store protocol every backend implements (SQLite now, PostgreSQL at scale).
+
+Articles are keyed by (project, page id) and carry their current revision; every revision ever
+ingested is kept; every change to the current state appends one event to the change log, whose
+cursor grows monotonically. Applying the same page twice changes nothing and logs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from wikipact.errors import DumpError
+from wikipact.model.article import Article
+from wikipact.model.raw import RawPage, SiteInfo
+
+CHANGE_KINDS = ("create", "update", "redirect", "delete")
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """One entry of the change log."""
+
+    cursor: int
+    project: str
+    page_id: int
+    title: str
+    namespace: int
+    kind: str  # create | update | redirect | delete
+    revision_id: int | None
+    previous_revision_id: int | None
+    redirect_target: str | None
+    recorded_at: str
+    source: str
+
+
+@dataclass
+class ApplyResult:
+    """What one batch did to the store."""
+
+    created: int = 0
+    updated: int = 0
+    redirect_changes: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    revisions_added: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.redirect_changes + self.deleted
+
+    def add(self, other: ApplyResult) -> None:
+        for name in (
+            "created",
+            "updated",
+            "redirect_changes",
+            "deleted",
+            "unchanged",
+            "revisions_added",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Progress of one ingest task, committed in the same transaction as its pages."""
+
+    run_id: int
+    task_key: str
+    pages_done: int
+    finished: bool
+
+
+@dataclass
+class RunInfo:
+    run_id: int
+    status: str
+    inputs: list[str]
+    tasks: dict[str, tuple[int, bool]] = field(default_factory=dict)  # key -> (pages, finished)
+
+
+@dataclass
+class StoreStats:
+    articles_by_project: dict[str, int]
+    pages_by_namespace: dict[str, dict[int, int]]
+    redirects_by_project: dict[str, int]
+    revisions: int
+    changes: int
+    last_cursor: int
+    runs: int
+
+
+class ArticleStore(Protocol):
+    """Persistence for articles, revisions, the change log and ingest progress."""
+
+    def apply(
+        self,
+        batch: Sequence[tuple[RawPage, Article]],
+        *,
+        source: str,
+        checkpoint: Checkpoint | None = None,
+    ) -> ApplyResult: ...
+
+    def delete_missing(self, project: str, seen_page_ids: set[int], *, source: str) -> int: ...
+
+    def put_site(self, site: SiteInfo) -> None: ...
+
+    def site(self, project: str) -> SiteInfo | None: ...
+
+    def projects(self) -> list[str]: ...
+
+    def get(self, project: str, page_id: int) -> Article | None: ...
+
+    def find(self, title: str, project: str | None = None) -> list[Article]: ...
+
+    def revisions(self, project: str, page_id: int) -> list[tuple[int, str, str]]: ...
+
+    def changes(self, after: int = 0, limit: int = 1000) -> Iterator[ChangeEvent]: ...
+
+    def stats(self) -> StoreStats: ...
+
+    def start_run(self, inputs: list[str], options: dict[str, object]) -> RunInfo: ...
+
+    def resumable_run(self, inputs: list[str]) -> RunInfo | None: ...
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, object]) -> None: ...
+
+    def record_errors(self, run_id: int, errors: Sequence[DumpError]) -> None: ...
+
+    def close(self) -> None: ...
