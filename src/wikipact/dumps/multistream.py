@@ -163,7 +163,6 @@ def group_spans(spans: list[StreamSpan], target_bytes: int) -> list[tuple[Stream
 def span_bytes(path: Path, span: StreamSpan) -> bytes:
     """The decompressed XML of one span (checks that every stream in it is complete)."""
     with open(path, "rb") as fh:
-        head = fh.read(3) if span.start == 0 else None
         fh.seek(span.start)
         magic = fh.read(3)
         if magic != b"BZh":
@@ -174,7 +173,6 @@ def span_bytes(path: Path, span: StreamSpan) -> bytes:
                 DumpLocation(file=path.name, compressed_offset=span.start, stream=span.start),
                 hint="Use the index published with this very dump file.",
             )
-        del head
         return b"".join(
             iter_decompressed(fh, "bz2", name=path.name, start=span.start, end=span.end)
         )

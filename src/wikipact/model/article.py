@@ -82,7 +82,7 @@ class Provenance(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 class Article(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One page at one revision."""
 
-    schema_version: str = SCHEMA_VERSION
+    schema_version: str  # always written, so readers know which version they hold
     name: str
     identifier: int
     url: str

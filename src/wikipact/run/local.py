@@ -13,10 +13,12 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from wikipact.dumps.containers import ReadPosition
-from wikipact.dumps.reader import Dump, Task, open_dump
+from wikipact.dumps.containers import ReadPosition, open_file
+from wikipact.dumps.multistream import MultistreamIndex
+from wikipact.dumps.reader import Dump, Task
 from wikipact.errors import DumpError
 from wikipact.model.raw import RawPage, SiteInfo
 
@@ -73,11 +75,6 @@ def specs_for(
 
 
 def _reopen(spec: TaskSpec) -> Dump:
-    from pathlib import Path
-
-    from wikipact.dumps.containers import open_file
-    from wikipact.dumps.multistream import MultistreamIndex
-
     index = MultistreamIndex.load(Path(spec.index_path)) if spec.index_path else None
     return Dump(open_file(spec.dump_path), spec.site, index)
 
@@ -193,7 +190,3 @@ def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) 
             result = pending.popleft().get()
             submit()
             yield result
-
-
-def open_all(paths: list[str], *, project: str | None = None) -> list[Dump]:
-    return [open_dump(path, project=project) for path in paths]

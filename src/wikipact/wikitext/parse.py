@@ -12,6 +12,7 @@ import hashlib
 
 from wikipact.model.article import (
     CC_BY_SA_4,
+    SCHEMA_VERSION,
     LICENSES,
     Article,
     ArticleBody,
@@ -60,6 +61,7 @@ def parse_article(raw: RawPage, site: SiteInfo, revision: RawRevision | None = N
     )
     source = raw.source
     return Article(
+        schema_version=SCHEMA_VERSION,
         name=raw.title,
         identifier=raw.identifier,
         url=url,

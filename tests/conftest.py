@@ -1,0 +1,42 @@
+"""Shared fixtures: the vendored real samples (tests/data) and the larger shared corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = Path(os.environ.get("WIKIPACT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+
+ENWIKI_MULTISTREAM = DATA / "sample-enwiki-pages-articles-multistream.xml.bz2"
+ENWIKI_PLAIN = DATA / "sample-enwiki-pages-articles.xml"
+MRWIKI_MULTISTREAM = DATA / "sample-mrwiki-pages-articles-multistream.xml.bz2"
+
+
+def corpus_available() -> bool:
+    return (CORPUS / "inventory.jsonl").exists()
+
+
+requires_corpus = pytest.mark.skipif(
+    not corpus_available(),
+    reason=f"the shared corpus is not at {CORPUS} (set WIKIPACT_CORPUS); CI has it",
+)
+
+
+@pytest.fixture
+def data() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not corpus_available():
+        pytest.skip(f"the shared corpus is not at {CORPUS} (set WIKIPACT_CORPUS); CI has it")
+    return CORPUS
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'wikipact.db'}"
