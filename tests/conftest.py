@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parent / "data"
-CORPUS = Path(os.environ.get("WIKIPACT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+CORPUS = Path(
+    os.environ.get("WIKIPACT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+)
 
 ENWIKI_MULTISTREAM = DATA / "sample-enwiki-pages-articles-multistream.xml.bz2"
 ENWIKI_PLAIN = DATA / "sample-enwiki-pages-articles.xml"

@@ -32,7 +32,14 @@ def test_every_container_and_encoding_gives_the_same_page(name: str) -> None:
 
 
 def test_containers_are_recognised_by_magic_not_name() -> None:
-    expected = {".bz2": "bz2", ".gz": "gzip", ".xz": "xz", ".lzma": "lzma", ".7z": "7z", ".xml": "plain"}
+    expected = {
+        ".bz2": "bz2",
+        ".gz": "gzip",
+        ".xz": "xz",
+        ".lzma": "lzma",
+        ".7z": "7z",
+        ".xml": "plain",
+    }
     for name in PYRUS:
         head = (DATA / name).read_bytes()[:8]
         assert detect_container(head) == expected[Path(name).suffix]
@@ -72,7 +79,10 @@ def test_utf16_le_with_bom_bulgarian_dump() -> None:
 
 def test_export_010_with_two_revisions_per_page() -> None:
     pages = list(open_dump(DATA / "pair-0.10.xml").pages())
-    assert [(p.title, p.namespace) for p in pages] == [("Çullu, Agdam", 0), ("Talk:Çullu, Agdam", 1)]
+    assert [(p.title, p.namespace) for p in pages] == [
+        ("Çullu, Agdam", 0),
+        ("Talk:Çullu, Agdam", 1),
+    ]
     assert all(len(p.revisions) == 2 for p in pages)
     assert pages[0].revisions[1].parent_identifier == pages[0].revisions[0].identifier
 
@@ -90,7 +100,10 @@ def test_export_011_current_dump_with_siteinfo() -> None:
 
 def test_7z_history_dump_holds_every_revision() -> None:
     pytest.importorskip("py7zr")
-    current = {p.identifier: p for p in open_dump(DATA / "aawiki-20260101-pages-meta-current.xml.bz2").pages()}
+    current = {
+        p.identifier: p
+        for p in open_dump(DATA / "aawiki-20260101-pages-meta-current.xml.bz2").pages()
+    }
     history = list(open_dump(DATA / "aawiki-20260101-pages-meta-history.xml.7z").pages())
     assert {p.identifier for p in history} == set(current)
     assert sum(len(p.revisions) for p in history) > len(history)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def test_spans_cover_the_file_after_the_header() -> None:
     spans = dump.index.spans(dump.size)
     assert spans[0].start == dump.index.header_span().end
     assert spans[-1].end == dump.size
-    assert all(a.end == b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(spans))
     assert sum(s.pages for s in spans) == 1820
 
 
@@ -54,13 +55,19 @@ def test_tasks_group_streams_and_parallel_equals_serial() -> None:
     tasks = dump.tasks(200_000)
     assert [t.spans for t in tasks] == groups
     specs = specs_for(dump, on_error="stop")
-    serial = [item[0] for batch in run_tasks(specs, to_store_item, workers=1) for item in batch.items]
-    parallel = [item[0] for batch in run_tasks(specs, to_store_item, workers=2) for item in batch.items]
+    serial = [
+        item[0] for batch in run_tasks(specs, to_store_item, workers=1) for item in batch.items
+    ]
+    parallel = [
+        item[0] for batch in run_tasks(specs, to_store_item, workers=2) for item in batch.items
+    ]
     assert len(serial) == 1820
     assert serial == parallel
 
 
-@pytest.mark.parametrize(("title", "page_id"), [("Anarchism", None), (None, 1718), ("Ambrosiaster", None)])
+@pytest.mark.parametrize(
+    ("title", "page_id"), [("Anarchism", None), (None, 1718), ("Ambrosiaster", None)]
+)
 def test_fetch_one_page_through_the_index(title: str | None, page_id: int | None) -> None:
     page = open_dump(ENWIKI_MULTISTREAM).fetch(title=title, page_id=page_id)
     assert page.title == (title or "Ambrosiaster")
@@ -89,5 +96,5 @@ def test_fetch_reads_only_the_stream_of_the_page(tmp_path: Path) -> None:
 
 
 def test_fetch_of_a_missing_page_says_so() -> None:
-    with pytest.raises(NotFoundError, match="No such page title|not in"):
+    with pytest.raises(NotFoundError, match=r"is not in"):
         open_dump(ENWIKI_MULTISTREAM).fetch(title="No such page title")

@@ -30,8 +30,18 @@ def test_json_round_trip_is_exact(articles: list[Article]) -> None:
 def test_required_fields_carry_enterprise_names(articles: list[Article]) -> None:
     record = msgspec.to_builtins(articles[0])
     for name in (
-        "name", "identifier", "url", "date_modified", "namespace", "in_language", "is_part_of",
-        "version", "license", "article_body", "provenance", "schema_version",
+        "name",
+        "identifier",
+        "url",
+        "date_modified",
+        "namespace",
+        "in_language",
+        "is_part_of",
+        "version",
+        "license",
+        "article_body",
+        "provenance",
+        "schema_version",
     ):
         assert name in record, name
     assert record["license"][0]["identifier"] == "CC-BY-SA-4.0"

@@ -28,7 +28,9 @@ def test_ingesting_the_same_dump_twice_changes_and_logs_nothing(db_url: str) -> 
     assert second.result.revisions_added == 0
     after = store.stats()
     assert (after.changes, after.revisions, after.last_cursor) == (
-        before.changes, before.revisions, before.last_cursor,
+        before.changes,
+        before.revisions,
+        before.last_cursor,
     )
 
 
@@ -43,7 +45,13 @@ def test_a_newer_dump_logs_exactly_the_changed_page(db_url: str) -> None:
     ]
     [pear] = store.find("Pear")
     assert pear.version.identifier == 638548877
-    assert [r[0] for r in store.revisions("enwiki", 24278)] == [185185, 185241, 185408, 188924, 638548877]
+    assert [r[0] for r in store.revisions("enwiki", 24278)] == [
+        185185,
+        185241,
+        185408,
+        188924,
+        638548877,
+    ]
 
 
 def test_an_older_dump_adds_history_but_changes_nothing_current(db_url: str) -> None:
@@ -130,7 +138,9 @@ def test_wal_mode_is_on(db_url: str) -> None:
 def test_corpus_revisions_across_dumps(corpus: Path, db_url: str) -> None:
     """2012 pages, then the 2016 dump: exactly the pages present in both are updates."""
     store = open_store(db_url)
-    old_files = sorted((corpus / "original/lintool+wikiclean/src/test/resources").glob("enwiki-2012*.xml"))
+    old_files = sorted(
+        (corpus / "original/lintool+wikiclean/src/test/resources").glob("enwiki-2012*.xml")
+    )
     ingest(old_files, store)
     old_ids = {e.page_id for e in store.changes(limit=10_000)}
     cursor = store.stats().last_cursor

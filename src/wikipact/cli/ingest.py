@@ -17,7 +17,7 @@ from wikipact.cli.common import (
     check_on_error,
 )
 from wikipact.cli.progress import progress_bar, stderr
-from wikipact.dumps.reader import open_dump
+from wikipact.dumps.reader import DEFAULT_TASK_BYTES, open_dump
 from wikipact.run.ingest import IngestOptions, IngestSummary, ingest
 from wikipact.store import default_db_url, open_store
 
@@ -39,6 +39,14 @@ def ingest_command(
             "--prune", help="The dumps are complete: mark pages missing from them deleted."
         ),
     ] = False,
+    task_bytes: Annotated[
+        int,
+        typer.Option(
+            "--task-bytes",
+            min=1,
+            help="Compressed bytes of bzip2 streams per parallel task.",
+        ),
+    ] = DEFAULT_TASK_BYTES,
 ) -> None:
     """Ingest dumps into the article store; rerunning a dump changes nothing."""
     options = IngestOptions(
@@ -47,6 +55,7 @@ def ingest_command(
         resume=resume,
         project=project,
         prune=prune,
+        task_bytes=task_bytes,
     )
     url = db or default_db_url()
     store = open_store(url)
@@ -63,7 +72,7 @@ def ingest_command(
 
 
 def _print_summary(summary: IngestSummary, url: str) -> None:
-    out = Console()
+    out = Console(soft_wrap=True)
     mb = summary.bytes_total / 1e6
     seconds = max(summary.seconds, 1e-6)
     out.print(

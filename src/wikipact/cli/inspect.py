@@ -17,7 +17,7 @@ from wikipact.model.codec import article_json_schema, to_builtins
 from wikipact.store import default_db_url, open_store
 from wikipact.wikitext.parse import parse_article
 
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def show_command(

@@ -37,17 +37,23 @@ def _root(
         raise typer.Exit()
 
 
+def _interrupted() -> None:
+    stderr.print("[yellow]interrupted[/]: what was committed is kept; rerun with --resume to go on")
+    sys.exit(130)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except WikipactError as exc:
         stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2 if isinstance(exc, ConfigError) else 1)
     except KeyboardInterrupt:
-        stderr.print("[yellow]interrupted[/]: rerun with --resume to continue where it stopped")
-        sys.exit(130)
-    except typer.Exit as exc:
+        _interrupted()
+    except typer.Exit as exc:  # typer turns Ctrl-C into Exit(130)
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _interrupted()
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(1)
@@ -58,3 +64,6 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if code == 130:  # typer turned a Ctrl-C into this exit code
+        _interrupted()
+    sys.exit(code if isinstance(code, int) else 0)

@@ -173,6 +173,20 @@ def span_bytes(path: Path, span: StreamSpan) -> bytes:
                 DumpLocation(file=path.name, compressed_offset=span.start, stream=span.start),
                 hint="Use the index published with this very dump file.",
             )
-        return b"".join(
-            iter_decompressed(fh, "bz2", name=path.name, start=span.start, end=span.end)
-        )
+        try:
+            return b"".join(
+                iter_decompressed(fh, "bz2", name=path.name, start=span.start, end=span.end)
+            )
+        except DamagedDumpError as exc:
+            file_size = path.stat().st_size
+            if exc.kind != "bz2_truncated" or span.end >= file_size:
+                raise
+            raise DamagedDumpError(
+                "index_mismatch",
+                f"the bzip2 stream at byte {exc.location.stream} does not end at the next index "
+                f"offset {span.end}; the index does not belong to this dump",
+                DumpLocation(
+                    file=path.name, compressed_offset=span.end, stream=exc.location.stream
+                ),
+                hint="Use the index published with this very dump file.",
+            ) from None

@@ -24,7 +24,7 @@ from wikipact.dumps.multistream import (
     span_bytes,
 )
 from wikipact.dumps.xmlpages import PageStream
-from wikipact.errors import ConfigError, DumpError, DumpLocation, NotFoundError
+from wikipact.errors import ConfigError, DumpError, DumpLocation, NotFoundError, PageError
 from wikipact.model.project import (
     dbname_from_filename,
     dbname_from_server,
@@ -120,7 +120,12 @@ class Dump:
                 position.compressed_offset = span.end
 
     def fetch(self, *, title: str | None = None, page_id: int | None = None) -> RawPage:
-        """One page by title or id, decompressing only its stream when there is an index."""
+        """One page by title or id, decompressing only its stream when there is an index.
+
+        Raises ``NotFoundError`` when the page is not there, and the reading error instead when
+        the page may have been lost to damage.
+        """
+        problems: list[DumpError] = []
         if self.index is not None:
             offset = self.index.offset_of(title=title, page_id=page_id)
             if offset is None:
@@ -128,15 +133,20 @@ class Dump:
                     f"{self._wanted(title, page_id)} is not in {self.index.path.name}"
                 )
             span = next(s for s in self.index.spans(self.size) if s.start == offset)
-            candidates: Iterator[RawPage] = self._span_pages(span, "skip", [])
+            candidates: Iterator[RawPage] = self._span_pages(span, "skip", problems)
         else:
-            candidates = self.pages(on_error="skip")
+            candidates = self.pages(on_error="skip", errors=problems)
         wanted_title = title.replace("_", " ") if title else None
         for page in candidates:
             if (page_id is not None and page.identifier == page_id) or (
                 wanted_title is not None and page.title == wanted_title
             ):
                 return page
+        damage = [
+            e for e in problems if not isinstance(e, PageError) or _concerns(e, title, page_id)
+        ]
+        if damage:
+            raise damage[0]
         raise NotFoundError(f"{self._wanted(title, page_id)} is not in {self.name}")
 
     @staticmethod
@@ -156,14 +166,17 @@ class Dump:
                 file=self.name, compressed_offset=pos.compressed_offset, stream=pos.stream_offset
             ),
         )
+        chunks = to_utf8(self.file.chunks(pos), name=self.name)
         try:
-            for chunk in to_utf8(self.file.chunks(pos), name=self.name):
+            for chunk in chunks:
                 yield from stream.feed(chunk)
             yield from stream.close()
         except DumpError as exc:
+            if exc.kind == "xml_error" and next(chunks, None) is None:
+                exc = stream.truncated_instead(exc)
             _with_last_page(exc, stream.last_good)
             if on_error == "stop":
-                raise
+                raise exc from None
             errors.append(exc)
         finally:
             errors.extend(e for e in stream.errors if e not in errors)
@@ -186,12 +199,20 @@ class Dump:
             yield from stream.feed(data)
             yield from stream.close()
         except DumpError as exc:
+            exc = stream.truncated_instead(exc)
             _with_last_page(exc, stream.last_good)
             if on_error == "stop":
-                raise
+                raise exc from None
             errors.append(exc)
         finally:
             errors.extend(e for e in stream.errors if e not in errors)
+
+
+def _concerns(error: DumpError, title: str | None, page_id: int | None) -> bool:
+    text = str(error)
+    return (title is not None and repr(title.replace("_", " ")) in text) or (
+        page_id is not None and f"id {page_id})" in text
+    )
 
 
 def _with_last_page(exc: DumpError, last_good: str | None) -> None:
@@ -269,6 +290,10 @@ def _scan_siteinfo(
                 break
             if stream.header is not None and stream.header.fragment and seen > 1 << 20:
                 break
+        else:
+            if stream.header is None:
+                for _page in stream.close():  # raises: an empty file, or no XML element at all
+                    break
     except DumpError:
         if stream.header is None:
             raise  # not XML at all, or unsafe: report now rather than at the first page

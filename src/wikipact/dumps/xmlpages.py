@@ -52,40 +52,108 @@ class Header:
     root_attrs: dict[str, str] = field(default_factory=dict)
 
 
-def _check_prolog(buffer: bytes, name: str) -> Header | None:
-    """Inspect the bytes before the first element; ``None`` if more bytes are needed."""
-    match = _FIRST_TAG.search(buffer)
-    prolog = buffer if match is None else buffer[: match.start()]
-    upper = prolog.upper()
-    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise UnsafeXMLError(
-            "doctype_refused",
-            "the document declares a DOCTYPE or entities; MediaWiki exports never do, and "
-            "wikipact refuses them rather than risk entity expansion or external fetches",
-            DumpLocation(file=name, xml_offset=upper.find(b"<!")),
-            hint="If this really is a MediaWiki dump, remove the DOCTYPE line.",
-        )
-    if match is None:
-        if len(buffer) > _PROLOG_LIMIT:
+_ALLOWED_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii"}
+_DECLARED = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+_NOT_MEDIAWIKI_HINT = "Pass a MediaWiki XML export (pages-articles, pages-meta-current ...)."
+
+
+def _check_prolog(buffer: bytes, location: DumpLocation) -> Header | None:
+    """Walk the prolog token by token; ``None`` if more bytes are needed to decide.
+
+    Only whitespace, the XML declaration, processing instructions and comments may come before
+    the first element. Any other ``<!`` construct (DOCTYPE, ENTITY ...) is refused, wherever a
+    comment or instruction tries to hide it, and so is any declared encoding other than UTF-8
+    (the reader has already turned UTF-16 into UTF-8; MediaWiki writes nothing else).
+    """
+    pos = 0
+    size = len(buffer)
+    while True:
+        while pos < size and buffer[pos] in b" \t\r\n":
+            pos += 1
+        if pos >= size:
+            return _need_more(size, location)
+        if buffer.startswith(b"<?", pos):
+            end = buffer.find(b"?>", pos + 2)
+            if end < 0:
+                return _need_more(size, location)
+            _check_declaration(buffer[pos : end + 2], location)
+            pos = end + 2
+        elif buffer.startswith(b"<!--", pos):
+            end = buffer.find(b"-->", pos + 4)
+            if end < 0:
+                return _need_more(size, location)
+            pos = end + 3
+        elif size - pos < 4 and b"<!--".startswith(buffer[pos:]):
+            return _need_more(size, location)
+        elif buffer.startswith(b"<!", pos):
+            raise UnsafeXMLError(
+                "doctype_refused",
+                "the document declares a DOCTYPE or entities; MediaWiki exports never do, and "
+                "wikipact refuses them rather than risk entity expansion or external fetches",
+                _at(location, pos),
+                hint="If this really is a MediaWiki dump, remove the DOCTYPE line.",
+            )
+        elif buffer.startswith(b"<", pos):
+            if size - pos < 2:
+                return _need_more(size, location)
+            match = _FIRST_TAG.match(buffer, pos)
+            if match is None:
+                break
+            if match.end() >= size:  # the name may go on in the next chunk
+                return _need_more(size, location)
+            tag = match.group(1).decode("ascii", "replace").rpartition(":")[2]
+            if tag == "mediawiki":
+                return Header(fragment=False)
+            if tag in ("page", "siteinfo"):
+                return Header(fragment=True)
             raise UnsupportedDumpError(
                 "not_mediawiki_xml",
-                f"no XML element in the first {_PROLOG_LIMIT} bytes",
-                DumpLocation(file=name),
-                hint="Pass a MediaWiki XML export (pages-articles, pages-meta-current ...).",
+                f"the first element is <{tag}>, expected <mediawiki> or <page>",
+                _at(location, pos),
+                hint=_NOT_MEDIAWIKI_HINT,
             )
-        return None
-    tag = match.group(1).decode("ascii", "replace").rpartition(":")[2]
-    if tag == "mediawiki":
-        return Header(fragment=False)
-    if tag == "page":
-        return Header(fragment=True)
-    if tag == "siteinfo":
-        return Header(fragment=True)
+        else:
+            break
     raise UnsupportedDumpError(
         "not_mediawiki_xml",
-        f"the first element is <{tag}>, expected <mediawiki> or <page>",
-        DumpLocation(file=name),
-        hint="Pass a MediaWiki XML export (pages-articles, pages-meta-current ...).",
+        "the file does not start like XML (text before the first element)",
+        _at(location, pos),
+        hint=_NOT_MEDIAWIKI_HINT,
+    )
+
+
+def _need_more(size: int, location: DumpLocation) -> None:
+    if size > _PROLOG_LIMIT:
+        raise UnsupportedDumpError(
+            "not_mediawiki_xml",
+            f"no XML element in the first {_PROLOG_LIMIT} bytes",
+            location,
+            hint=_NOT_MEDIAWIKI_HINT,
+        )
+    return None
+
+
+def _check_declaration(instruction: bytes, location: DumpLocation) -> None:
+    if not instruction.startswith(b"<?xml"):
+        return
+    match = _DECLARED.search(instruction)
+    if match and match.group(1).decode("ascii", "replace").lower() not in _ALLOWED_ENCODINGS:
+        raise UnsupportedDumpError(
+            "unsupported_encoding",
+            f"the XML declares encoding {match.group(1).decode('ascii', 'replace')!r}; "
+            "MediaWiki dumps are UTF-8 (UTF-16 files are converted)",
+            location,
+            hint="Convert the file to UTF-8 first (e.g. with iconv).",
+        )
+
+
+def _at(location: DumpLocation, offset: int) -> DumpLocation:
+    return DumpLocation(
+        file=location.file,
+        compressed_offset=location.compressed_offset,
+        stream=location.stream,
+        xml_offset=offset,
+        last_good_page=location.last_good_page,
     )
 
 
@@ -112,11 +180,11 @@ def parse_siteinfo(element: etree._Element, root_attrs: dict[str, str]) -> dict[
             for ns in child:
                 if _local(ns.tag) != "namespace":
                     continue
-                key = ns.get("key")
-                if key is None or not key.lstrip("-").isdigit():
+                key = _int(ns.get("key"))
+                if key is None:
                     continue
                 namespaces.append(
-                    Namespace(key=int(key), name=(ns.text or "").strip(), case=ns.get("case"))
+                    Namespace(key=key, name=(ns.text or "").strip(), case=ns.get("case"))
                 )
         elif tag in ("sitename", "dbname", "base", "generator", "case"):
             out[tag] = (child.text or "").strip()
@@ -241,10 +309,16 @@ def _contributor(element: etree._Element) -> Contributor:
 
 
 def _int(text: str | None) -> int | None:
+    """An integer field, or ``None`` when it is absent or not a plain decimal number."""
     if text is None:
         return None
     text = text.strip()
-    return int(text) if text.lstrip("-").isdigit() else None
+    if not text.isascii():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 _REDIRECT = re.compile(r"^\s*#[^\s\[]+\s*:?\s*\[\[([^\]|#]*)", re.UNICODE)
@@ -286,6 +360,8 @@ class PageStream:
         self._parser = _new_parser()
         self._prolog = b""
         self._fed = 0
+        self._lines = 1
+        self.error_line: int | None = None
         self._location_hint = location_hint
 
     def location(self) -> DumpLocation:
@@ -305,7 +381,7 @@ class PageStream:
     def feed(self, chunk: bytes) -> Iterator[RawPage]:
         if self.header is None:
             self._prolog += chunk
-            header = _check_prolog(self._prolog, self.name)
+            header = _check_prolog(self._prolog, self.location())
             if header is None:
                 return
             self.header = header
@@ -316,10 +392,26 @@ class PageStream:
             self._parser.feed(chunk)
         except etree.XMLSyntaxError as exc:
             self._fed += len(chunk)
+            self._lines += chunk.count(b"\n")
+            self.error_line = exc.position[0] if exc.position else None
             yield from self._drain()
             raise self._xml_error(exc) from None
         self._fed += len(chunk)
+        self._lines += chunk.count(b"\n")
         yield from self._drain()
+
+    def truncated_instead(self, error: DumpError) -> DumpError:
+        """Call when the input has ended: an XML error on its very last line is a cut, not junk."""
+        if error.kind != "xml_error" or self.error_line is None:
+            return error
+        if self.error_line < self._lines + (1 if self.header and self.header.fragment else 0):
+            return error
+        return DamagedDumpError(
+            "xml_truncated",
+            f"the XML ends in the middle of the document (the dump was cut short): {error.detail}",
+            error.location,
+            hint="Every complete page before the cut was read.",
+        )
 
     def close(self) -> Iterator[RawPage]:
         if self.header is None:
@@ -339,20 +431,14 @@ class PageStream:
             self._parser.close()
         except etree.XMLSyntaxError as exc:
             yield from self._drain()
-            message = str(exc)
-            if (
-                "Premature end of data" in message
-                or "EndTag" in message
-                or "not finished" in message
-            ):
-                raise DamagedDumpError(
-                    "xml_truncated",
-                    "the XML ends in the middle of the document (the dump was cut short)"
-                    + (f"; libxml2 says: {message}" if message else ""),
-                    self.location(),
-                    hint="Every complete page before the cut was read.",
-                ) from None
-            raise self._xml_error(exc) from None
+            # Everything was fed and parsed as far as it went: what fails now is the end.
+            raise DamagedDumpError(
+                "xml_truncated",
+                "the XML ends in the middle of the document (the dump was cut short); "
+                f"libxml2 says: {exc}",
+                self.location(),
+                hint="Every complete page before the cut was read.",
+            ) from None
         yield from self._drain()
 
     def _xml_error(self, exc: etree.XMLSyntaxError) -> DamagedDumpError:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wikipact.dumps.reader import Dump, open_dump
+from wikipact.dumps.reader import DEFAULT_TASK_BYTES, Dump, open_dump
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
@@ -31,6 +31,7 @@ class IngestOptions:
     resume: bool = False
     project: str | None = None  # override the wiki a dump says it belongs to
     prune: bool = False  # the dumps are complete: pages missing from them were deleted
+    task_bytes: int = DEFAULT_TASK_BYTES  # compressed bytes of bzip2 streams per task
 
 
 @dataclass
@@ -97,15 +98,25 @@ def ingest(
     summary = IngestSummary(files=len(dumps), bytes_total=sum(d.size for d in dumps))
     previous = store.resumable_run(keys) if options.resume else None
     run = previous or store.start_run(
-        keys, {"workers": options.workers, "on_error": options.on_error, "prune": options.prune}
+        keys,
+        {
+            "workers": options.workers,
+            "on_error": options.on_error,
+            "prune": options.prune,
+            "task_bytes": options.task_bytes,
+        },
     )
     summary.run_id = run.run_id
     seen: dict[str, set[int]] = {}
     try:
         for dump in dumps:
             store.put_site(dump.site)
-            specs = specs_for(dump, on_error=options.on_error, done=run.tasks)
-            skipped = [t for t in dump.tasks() if run.tasks.get(t.key, (0, False))[1]]
+            specs = specs_for(
+                dump, on_error=options.on_error, done=run.tasks, task_bytes=options.task_bytes
+            )
+            skipped = [
+                t for t in dump.tasks(options.task_bytes) if run.tasks.get(t.key, (0, False))[1]
+            ]
             summary.resumed_tasks += len(skipped)
             if progress and skipped:
                 progress(0, sum(t.size for t in skipped))

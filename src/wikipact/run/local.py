@@ -10,6 +10,7 @@ At most ``2 × workers`` tasks are in flight, which bounds memory.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 
 from wikipact.dumps.containers import ReadPosition, open_file
 from wikipact.dumps.multistream import MultistreamIndex
-from wikipact.dumps.reader import Dump, Task
+from wikipact.dumps.reader import DEFAULT_TASK_BYTES, Dump, Task
 from wikipact.errors import DumpError
 from wikipact.model.raw import RawPage, SiteInfo
 
@@ -52,12 +53,16 @@ class Batch:
 
 
 def specs_for(
-    dump: Dump, *, on_error: str, done: dict[str, tuple[int, bool]] | None = None
+    dump: Dump,
+    *,
+    on_error: str,
+    done: dict[str, tuple[int, bool]] | None = None,
+    task_bytes: int = DEFAULT_TASK_BYTES,
 ) -> list[TaskSpec]:
     """Task specs of a dump, leaving out tasks a previous run finished."""
     done = done or {}
     specs = []
-    for task in dump.tasks():
+    for task in dump.tasks(task_bytes):
         pages, finished = done.get(task.key, (0, False))
         if finished:
             continue
@@ -162,6 +167,11 @@ def run_sequential_task(spec: TaskSpec, transform: Transform) -> Iterator[Batch]
     yield batch(True)
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool and records the interruption."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) -> Iterator[Batch]:
     """Batches of every task, in task order; multistream tasks run on ``workers`` processes."""
     if workers <= 1 or sum(1 for s in specs if s.task.spans is not None) < 2:
@@ -172,7 +182,7 @@ def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) 
                 yield run_span_task(spec, transform)
         return
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes=workers) as pool:
+    with context.Pool(processes=workers, initializer=_ignore_sigint) as pool:
         pending: deque[Any] = deque()
         span_specs = iter([s for s in specs if s.task.spans is not None])
 

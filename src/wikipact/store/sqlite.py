@@ -325,10 +325,9 @@ class SQLiteStore:
         return RunInfo(run_id=int(cur.lastrowid or 0), status="running", inputs=inputs)
 
     def resumable_run(self, inputs: list[str]) -> RunInfo | None:
-        """The latest unfinished run over exactly these inputs, with its task progress."""
+        """The latest run over exactly these inputs, with its task progress (finished or not)."""
         row = self.conn.execute(
-            "SELECT id, status FROM ingest_runs WHERE inputs=? AND status IN ('running', "
-            "'interrupted', 'failed') ORDER BY id DESC LIMIT 1",
+            "SELECT id, status FROM ingest_runs WHERE inputs=? ORDER BY id DESC LIMIT 1",
             (json.dumps(inputs),),
         ).fetchone()
         if row is None:

@@ -12,8 +12,8 @@ import hashlib
 
 from wikipact.model.article import (
     CC_BY_SA_4,
-    SCHEMA_VERSION,
     LICENSES,
+    SCHEMA_VERSION,
     Article,
     ArticleBody,
     Editor,

@@ -1,0 +1,191 @@
+"""Interrupted ingests resume without losing or duplicating a page (goals G1 and G2)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MRWIKI_MULTISTREAM
+from wikipact.run.ingest import IngestOptions, ingest
+from wikipact.store import open_store
+
+TASK_BYTES = "60000"  # ~30 tasks on the Marathi sample, so kills land between and inside tasks
+
+
+def _run(db: Path, *extra: str) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "wikipact", "ingest", str(MRWIKI_MULTISTREAM)]
+    args += ["--db", f"sqlite:///{db}", "--workers", "2", "--task-bytes", TASK_BYTES, *extra]
+    with open(db.with_suffix(".log"), "ab") as log:
+        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+
+
+def _log(db: Path) -> str:
+    return db.with_suffix(".log").read_text(errors="replace")
+
+
+def _content(db: Path) -> tuple[list[tuple], list[tuple], int]:
+    conn = sqlite3.connect(db)
+    try:
+        articles = conn.execute(
+            "SELECT project, page_id, revision_id, sha256, title FROM articles ORDER BY 1, 2"
+        ).fetchall()
+        events = conn.execute(
+            "SELECT project, page_id, kind, revision_id FROM changes ORDER BY project, page_id"
+        ).fetchall()
+        revisions = conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0]
+    finally:
+        conn.close()
+    return articles, events, revisions
+
+
+@pytest.fixture(scope="module")
+def reference(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[list[tuple], list[tuple], int, float]:
+    db = tmp_path_factory.mktemp("reference") / "ref.db"
+    started = time.monotonic()
+    proc = _run(db)
+    assert proc.wait(120) == 0, _log(db)
+    return (*_content(db), time.monotonic() - started)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sigkill_at_random_points_then_resume_is_exact(
+    tmp_path: Path, reference: tuple, seed: int
+) -> None:
+    rng = random.Random(seed)
+    db = tmp_path / "killed.db"
+    duration = reference[3]
+    kills = 0
+    for _attempt in range(60):
+        proc = _run(db, "--resume")
+        # up to four kills at random points of a run, then let it finish
+        delay = rng.uniform(0.15, 0.9) * duration if kills < 4 else 600
+        try:
+            code = proc.wait(delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the workers die with the parent
+            proc.wait(30)
+            kills += 1
+            continue
+        assert code == 0, _log(db)
+        if kills == 0:  # finished before the first kill: start again from an empty store
+            for leftover in tmp_path.glob("killed.db*"):
+                leftover.unlink()
+            continue
+        break
+    else:
+        pytest.fail("the ingest never got killed and resumed")
+    articles, events, revisions = _content(db)
+    ref_articles, ref_events, ref_revisions, _ = reference
+    assert articles == ref_articles
+    assert revisions == ref_revisions
+    assert sorted(events) == sorted(
+        ref_events
+    )  # exactly one create per page: none lost or repeated
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path, reference: tuple) -> None:
+    db = tmp_path / "interrupted.db"
+    for _attempt in range(10):
+        for leftover in tmp_path.glob("interrupted.*"):
+            leftover.unlink()
+        proc = _run(db)
+        while proc.poll() is None and _stored(db) == 0:
+            time.sleep(0.02)
+        if proc.poll() is not None:
+            continue  # finished before we could interrupt it: try again
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+        code = proc.wait(60)
+        if code == 0:
+            continue  # the interrupt landed after the last commit
+        assert code == 130, _log(db)
+        assert "--resume" in _log(db)
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT status FROM ingest_runs").fetchone()[0] == "interrupted"
+        conn.close()
+        break
+    else:
+        pytest.fail("could not interrupt a running ingest")
+    assert 0 < _stored(db) < 1820
+    proc = _run(db, "--resume")
+    assert proc.wait(120) == 0, _log(db)
+    articles, events, revisions = _content(db)
+    assert (articles, sorted(events), revisions) == (
+        reference[0],
+        sorted(reference[1]),
+        reference[2],
+    )
+
+
+def _stored(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_resume_after_a_complete_run_does_no_work(db_url: str) -> None:
+    store = open_store(db_url)
+    options = IngestOptions(task_bytes=60_000)
+    ingest([MRWIKI_MULTISTREAM], store, options)
+    before = store.stats()
+    again = ingest([MRWIKI_MULTISTREAM], store, IngestOptions(task_bytes=60_000, resume=True))
+    assert again.pages == 0
+    assert again.resumed_tasks == len(
+        __import__("wikipact").open_dump(MRWIKI_MULTISTREAM).tasks(60_000)
+    )
+    after = store.stats()
+    assert (after.changes, after.revisions) == (before.changes, before.revisions)
+
+
+def test_resume_of_a_sequential_file_skips_stored_pages(tmp_path: Path) -> None:
+    """A dump without an index is checkpointed every batch; resume skips the stored pages."""
+    import bz2
+
+    from wikipact.run import local
+
+    plain = tmp_path / "mrwiki-plain.xml.bz2"
+    plain.write_bytes(
+        bz2.compress(
+            b"".join(__import__("wikipact").dumps.containers.open_file(MRWIKI_MULTISTREAM).chunks())
+        )
+    )
+    store = open_store(f"sqlite:///{tmp_path / 'seq.db'}")
+    original = local.SEQUENTIAL_BATCH
+    local.SEQUENTIAL_BATCH = 200
+    try:
+        stop_after = 3
+
+        def progress(pages: int, _bytes: int) -> None:
+            nonlocal stop_after
+            stop_after -= 1
+            if stop_after == 0:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            ingest([plain], store, progress=progress)
+        stored = store.stats().articles_by_project["mrwiki"]
+        assert stored == 600
+        resumed = ingest([plain], store, IngestOptions(resume=True))
+    finally:
+        local.SEQUENTIAL_BATCH = original
+    assert resumed.pages == 1820 - 600
+    assert store.stats().articles_by_project["mrwiki"] == 1820
+    assert store.stats().changes == 1820
