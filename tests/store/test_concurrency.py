@@ -40,7 +40,7 @@ def _reader(path: str, seconds: float, seed: int, ids: list[int], titles: list[s
             if choice < 0.5:
                 store.get("mrwiki", rng.choice(ids))
             elif choice < 0.8:
-                store.find(rng.choice(titles))
+                store.find(rng.choice(titles), "mrwiki")
             else:
                 list(store.changes(after=rng.randrange(0, 5000), limit=50))
         except Exception as exc:  # count every failure, of any kind

@@ -22,7 +22,7 @@ class NamespaceRef(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
 
 class Language(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     identifier: str  # subdomain code: en, simple, zh-yue
-    direction: str = "ltr"
+    direction: str  # "ltr" or "rtl", always written
 
 
 class Project(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

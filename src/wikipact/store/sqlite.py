@@ -52,7 +52,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout=5000")
+    # Readers retry SQLITE_BUSY themselves at a fine grain (see SQLiteStore._rows).
+    conn.execute("PRAGMA busy_timeout=0" if readonly else "PRAGMA busy_timeout=5000")
     if not readonly:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if mode.lower() != "wal":
@@ -230,42 +231,39 @@ class SQLiteStore:
     # -- reading -----------------------------------------------------------------------------
 
     def site(self, project: str) -> SiteInfo | None:
-        row = self.conn.execute("SELECT siteinfo FROM sites WHERE project=?", (project,)).fetchone()
+        row = self._one("SELECT siteinfo FROM sites WHERE project=?", (project,))
         return _site_decoder.decode(row[0]) if row else None
 
     def projects(self) -> list[str]:
-        return [
-            r[0]
-            for r in self.conn.execute("SELECT DISTINCT project FROM articles ORDER BY project")
-        ]
+        return [r[0] for r in self._rows("SELECT DISTINCT project FROM articles ORDER BY project")]
 
     def get(self, project: str, page_id: int) -> Article | None:
-        row = self.conn.execute(
+        row = self._one(
             "SELECT record FROM articles WHERE project=? AND page_id=? AND deleted=0",
             (project, page_id),
-        ).fetchone()
+        )
         return _article_decoder.decode(_decompress(row[0])) if row else None
 
     def find(self, title: str, project: str | None = None) -> list[Article]:
         """Live pages with this exact title (underscores read as spaces), in every project."""
         title = title.replace("_", " ").strip()
         if project:
-            rows = self.conn.execute(
+            rows = self._rows(
                 "SELECT record FROM articles WHERE project=? AND title=? AND deleted=0",
                 (project, title),
-            ).fetchall()
+            )
         else:
-            rows = self.conn.execute(
+            rows = self._rows(
                 "SELECT record FROM articles WHERE title=? AND deleted=0 ORDER BY project",
                 (title,),
-            ).fetchall()
+            )
         return [_article_decoder.decode(_decompress(r[0])) for r in rows]
 
     def revisions(self, project: str, page_id: int) -> list[tuple[int, str, str]]:
         """(revision id, timestamp, editor) of every stored revision, oldest first."""
         return [
             (r[0], r[1], r[2] or "")
-            for r in self.conn.execute(
+            for r in self._rows(
                 "SELECT revision_id, timestamp, editor FROM revisions WHERE project=? AND "
                 "page_id=? ORDER BY revision_id",
                 (project, page_id),
@@ -273,29 +271,28 @@ class SQLiteStore:
         ]
 
     def revision_text(self, project: str, revision_id: int) -> str | None:
-        row = self.conn.execute(
+        row = self._one(
             "SELECT wikitext FROM revisions WHERE project=? AND revision_id=?",
             (project, revision_id),
-        ).fetchone()
+        )
         return _decompress(row[0]).decode("utf-8") if row else None
 
     def changes(self, after: int = 0, limit: int = 1000) -> Iterator[ChangeEvent]:
         """Change-log events with a cursor greater than ``after``, in cursor order."""
-        rows = self.conn.execute(
+        rows = self._rows(
             "SELECT cursor, project, page_id, title, namespace, kind, revision_id, "
             "previous_revision_id, redirect_target, recorded_at, source FROM changes "
             "WHERE cursor > ? ORDER BY cursor LIMIT ?",
             (after, limit),
-        ).fetchall()
+        )
         for row in rows:
             yield ChangeEvent(*row)
 
     def stats(self) -> StoreStats:
-        conn = self.conn
         by_project: dict[str, int] = {}
         by_ns: dict[str, dict[int, int]] = {}
         redirects: dict[str, int] = {}
-        for project, namespace, is_redirect, count in conn.execute(
+        for project, namespace, is_redirect, count in self._rows(
             "SELECT project, namespace, redirect_target IS NOT NULL, COUNT(*) FROM articles "
             "WHERE deleted=0 GROUP BY 1, 2, 3"
         ):
@@ -308,11 +305,35 @@ class SQLiteStore:
             articles_by_project=by_project,
             pages_by_namespace=by_ns,
             redirects_by_project=redirects,
-            revisions=conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0],
-            changes=conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0],
-            last_cursor=conn.execute("SELECT COALESCE(MAX(cursor), 0) FROM changes").fetchone()[0],
-            runs=conn.execute("SELECT COUNT(*) FROM ingest_runs").fetchone()[0],
+            revisions=self._one("SELECT COUNT(*) FROM revisions")[0],
+            changes=self._one("SELECT COUNT(*) FROM changes")[0],
+            last_cursor=self._one("SELECT COALESCE(MAX(cursor), 0) FROM changes")[0],
+            runs=self._one("SELECT COUNT(*) FROM ingest_runs")[0],
         )
+
+    def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:  # type: ignore[type-arg]
+        """Run a read query; a momentary SQLITE_BUSY is retried every 0.5 ms for up to 5 s.
+
+        SQLite's own busy handler sleeps 1, 2, 5 ... 100 ms between tries; a WAL reader that
+        has to wait at all (for a read mark, during a checkpoint) waits microseconds, so a fine
+        retry keeps the tail latency low.
+        """
+        deadline = None
+        while True:
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                now = time.monotonic()
+                deadline = deadline or now + 5.0
+                if now > deadline:
+                    raise StoreError(f"{self.path}: the database stayed locked for 5 s") from None
+                time.sleep(0.0005)
+
+    def _one(self, sql: str, params: tuple = ()) -> tuple | None:  # type: ignore[type-arg]
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
 
     # -- ingest runs -------------------------------------------------------------------------
 
