@@ -34,7 +34,7 @@ from wikipact.model.project import (
 from wikipact.model.raw import RawPage, SiteInfo, SourceRef
 
 SITEINFO_SCAN_LIMIT = 8 << 20  # decompressed bytes read looking for <siteinfo>
-DEFAULT_TASK_BYTES = 4 << 20  # compressed bytes of bzip2 streams per parallel task
+DEFAULT_TASK_BYTES = 1 << 20  # compressed bytes of bzip2 streams per parallel task (~4 MB XML)
 
 
 @dataclass(frozen=True)

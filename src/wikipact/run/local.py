@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from wikipact.dumps.containers import ReadPosition, open_file
-from wikipact.dumps.multistream import MultistreamIndex
 from wikipact.dumps.reader import DEFAULT_TASK_BYTES, Dump, Task
 from wikipact.errors import DumpError
 from wikipact.model.raw import RawPage, SiteInfo
@@ -80,8 +79,9 @@ def specs_for(
 
 
 def _reopen(spec: TaskSpec) -> Dump:
-    index = MultistreamIndex.load(Path(spec.index_path)) if spec.index_path else None
-    return Dump(open_file(spec.dump_path), spec.site, index)
+    # Workers get their byte ranges in the task: they never load the index (which has one line
+    # per page of the wiki: tens of millions for the largest).
+    return Dump(open_file(spec.dump_path), spec.site, None)
 
 
 _DUMP_CACHE: dict[tuple[str, str | None], Dump] = {}

@@ -33,6 +33,11 @@ def content_sha256(wikitext: str) -> str:
     return hashlib.sha256(wikitext.encode("utf-8")).hexdigest()
 
 
+def _size_and_sha256(wikitext: str) -> tuple[int, str]:
+    data = wikitext.encode("utf-8")
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
 def attribution_line(name: str, url: str, site: SiteInfo) -> str:
     """A ready-to-print CC BY-SA 4.0 credit for one page."""
     sitename = site.sitename or "Wikipedia"
@@ -60,6 +65,7 @@ def parse_article(raw: RawPage, site: SiteInfo, revision: RawRevision | None = N
         else None
     )
     source = raw.source
+    size, sha256 = _size_and_sha256(rev.text)
     return Article(
         schema_version=SCHEMA_VERSION,
         name=raw.title,
@@ -78,7 +84,7 @@ def parse_article(raw: RawPage, site: SiteInfo, revision: RawRevision | None = N
             is_minor_edit=rev.minor,
             editor=editor,
             number_of_characters=len(rev.text),
-            size=Size(value=len(rev.text.encode("utf-8"))),
+            size=Size(value=size),
             content_model=rev.model,
         ),
         license=(LICENSES[CC_BY_SA_4],),
@@ -87,7 +93,7 @@ def parse_article(raw: RawPage, site: SiteInfo, revision: RawRevision | None = N
             source=source.file if source else "unknown",
             stream_offset=source.stream_offset if source else None,
             revision_identifier=rev.identifier,
-            content_sha256=content_sha256(rev.text),
+            content_sha256=sha256,
             attribution=attribution_line(raw.title, url, site),
         ),
         redirect_target=redirect,
