@@ -14,7 +14,6 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from wikipact.dumps.containers import ReadPosition, open_file
