@@ -9,6 +9,10 @@ markup.
 from __future__ import annotations
 
 import hashlib
+import re
+from datetime import UTC, datetime
+
+import msgspec
 
 from wikipact.model.article import (
     CC_BY_SA_4,
@@ -18,6 +22,7 @@ from wikipact.model.article import (
     ArticleBody,
     Editor,
     Language,
+    MaintenanceTags,
     NamespaceRef,
     PageRef,
     Project,
@@ -27,6 +32,8 @@ from wikipact.model.article import (
 )
 from wikipact.model.project import direction_of
 from wikipact.model.raw import RawPage, RawRevision, SiteInfo
+from wikipact.wikitext.document import parse_wikitext
+from wikipact.wikitext.signals import compute as compute_signals
 
 
 def content_sha256(wikitext: str) -> str:
@@ -47,8 +54,33 @@ def attribution_line(name: str, url: str, site: SiteInfo) -> str:
     )
 
 
-def parse_article(raw: RawPage, site: SiteInfo, revision: RawRevision | None = None) -> Article:
-    """The article record of ``raw`` at ``revision`` (default: its newest revision)."""
+PARSED_NAMESPACES = frozenset({0})
+_DUMP_DATE = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
+
+
+def dump_date(file_name: str) -> datetime | None:
+    """The date in a dump's file name (``enwiki-20260101-pages-articles.xml.bz2``), if any."""
+    match = _DUMP_DATE.search(file_name)
+    if not match:
+        return None
+    try:
+        return datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def parse_article(
+    raw: RawPage,
+    site: SiteInfo,
+    revision: RawRevision | None = None,
+    *,
+    namespaces: frozenset[int] = PARSED_NAMESPACES,
+) -> Article:
+    """The article record of ``raw`` at ``revision`` (default: its newest revision).
+
+    Pages of ``namespaces`` (default: articles) whose content model is wikitext get the parsed
+    structure; others (and redirects) carry identity, revision and wikitext only.
+    """
     rev = revision or raw.latest
     url = site.url_of(raw.title)
     contributor = rev.contributor
@@ -66,7 +98,14 @@ def parse_article(raw: RawPage, site: SiteInfo, revision: RawRevision | None = N
     )
     source = raw.source
     size, sha256 = _size_and_sha256(rev.text)
-    return Article(
+    parsed = None
+    if (
+        raw.namespace in namespaces
+        and raw.redirect_title is None
+        and (rev.model or "wikitext") == "wikitext"
+    ):
+        parsed = parse_wikitext(rev.text, site, raw.title)
+    base = Article(
         schema_version=SCHEMA_VERSION,
         name=raw.title,
         identifier=raw.identifier,
@@ -98,3 +137,54 @@ def parse_article(raw: RawPage, site: SiteInfo, revision: RawRevision | None = N
         ),
         redirect_target=redirect,
     )
+    if parsed is None:
+        return base
+    as_of = dump_date(source.file) if source else None
+    return msgspec.structs.replace(
+        base,
+        abstract=parsed.abstract,
+        text=parsed.text,
+        sections=parsed.sections,
+        infoboxes=parsed.infoboxes,
+        references=parsed.references,
+        claims=parsed.claims,
+        tables=parsed.tables,
+        categories=tuple(_page_ref(site, 14, "Category", name) for name in parsed.categories),
+        templates=tuple(_page_ref(site, 10, "Template", name) for name in parsed.templates),
+        links=parsed.links,
+        external_links=parsed.external_links,
+        image=parsed.image,
+        main_entity=parsed.main_entity,
+        is_disambiguation=parsed.is_disambiguation,
+        version=msgspec.structs.replace(
+            base.version,
+            maintenance_tags=MaintenanceTags(
+                citation_needed_count=parsed.maintenance.get("citation_needed", 0),
+                pov_count=parsed.maintenance.get("pov", 0),
+                clarification_needed_count=parsed.maintenance.get("clarification_needed", 0),
+                update_count=parsed.maintenance.get("update", 0),
+            ),
+        ),
+        signals=compute_signals(
+            text=parsed.text,
+            sentences=parsed.sentences,
+            cited_sentences=parsed.cited_sentences,
+            references=len(parsed.references),
+            maintenance=parsed.maintenance,
+            sections=parsed.section_count,
+            infoboxes=len(parsed.infoboxes),
+            tables=len(parsed.tables),
+            lists=parsed.lists,
+            images=parsed.images,
+            stub_template=parsed.stub_template,
+            date_modified=rev.timestamp,
+            as_of=as_of,
+        ),
+        parse_warnings=tuple(f"{kind}: {count}" for kind, count in sorted(parsed.warnings.items())),
+        dropped_templates=parsed.dropped_templates,
+    )
+
+
+def _page_ref(site: SiteInfo, namespace: int, fallback: str, name: str) -> PageRef:
+    title = f"{site.namespace_name(namespace) or fallback}:{name}"
+    return PageRef(name=title, url=site.url_of(title))

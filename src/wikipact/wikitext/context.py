@@ -1,0 +1,58 @@
+"""What one page's parse collects on the way: references, links, infoboxes, counts, warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wikipact.model.article import ExternalLink, Infobox, Link
+from wikipact.model.raw import SiteInfo
+from wikipact.wikitext import langdata
+from wikipact.wikitext.tags import Protected, RawRef
+
+MAX_DEPTH = 24  # template/link nesting deeper than this is dropped (and reported)
+
+
+@dataclass
+class Context:
+    site: SiteInfo
+    title: str
+    protected: Protected = field(default_factory=Protected)
+    refs: list[RawRef] = field(default_factory=list)
+    warnings: dict[str, int] = field(default_factory=dict)
+    templates: dict[str, int] = field(default_factory=dict)  # display name -> uses
+    dropped: dict[str, int] = field(default_factory=dict)
+    maintenance: dict[str, int] = field(default_factory=dict)
+    infoboxes: list[Infobox] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    external_links: list[ExternalLink] = field(default_factory=list)
+    categories: dict[str, None] = field(default_factory=dict)
+    images: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    infobox_image: str | None = None
+    wikidata: str | None = None
+    disambiguation: bool = False
+    stub: bool = False
+    collect_links: bool = True  # off while cleaning reference and infobox text
+    file_prefixes: frozenset[str] = frozenset()
+    category_prefixes: frozenset[str] = frozenset()
+    template_prefixes: frozenset[str] = frozenset()
+    server: str = ""
+    first_letter: bool = True
+    language: str = ""
+
+    def __post_init__(self) -> None:
+        self.server = self.site.server
+        self.language = self.site.language.split("-")[0]
+        self.first_letter = self.site.case == "first-letter"
+        names = {ns.key: ns.name.casefold() for ns in self.site.namespaces if ns.name}
+        self.file_prefixes = langdata.FILE_NAMESPACE_ALIASES | {
+            names[k] for k in (6, -2) if k in names
+        }
+        self.category_prefixes = langdata.CATEGORY_NAMESPACE_ALIASES | (
+            {names[14]} if 14 in names else set()
+        )
+        self.template_prefixes = langdata.TEMPLATE_NAMESPACE_ALIASES | (
+            {names[10]} if 10 in names else set()
+        )
+
+    def warn(self, kind: str, count: int = 1) -> None:
+        self.warnings[kind] = self.warnings.get(kind, 0) + count

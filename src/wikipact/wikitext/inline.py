@@ -1,0 +1,87 @@
+"""Inline markup that is neither a template nor a link: quotes, HTML tags, magic words, entities."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from wikipact.model.article import Link
+from wikipact.wikitext.context import Context
+from wikipact.wikitext.markers import KEEP_MARKER, REF_MARKER
+
+_QUOTES = re.compile(r"'{2,}")
+_MAGIC = re.compile(r"__[^\W_](?:[^\s_]|_(?!_))*__", re.U)
+_DROP_CONTENT = re.compile(r"<(includeonly)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_BREAK = re.compile(r"<br\s*/?\s*>|</br\s*>", re.I)
+_HTML_TAG = re.compile(
+    r"</?(?:span|div|sup|sub|small|big|b|i|u|s|strike|del|ins|em|strong|abbr|blockquote|center"
+    r"|font|p|cite|q|tt|var|kbd|samp|bdi|bdo|mark|wbr|hr|dfn|time|data|ruby|rb|rt|rp|rtc"
+    r"|noinclude|onlyinclude|includeonly|poem|section|templatestyles|li|ul|ol|dl|dt|dd|h[1-6]"
+    r"|caption|table|tr|td|th|tbody|thead|tfoot|nowiki|references|ref|code|tt|pre)\b[^>]*>",
+    re.I,
+)
+_SPACE_RUN = re.compile(r"[ \t]{2,}")
+# No-break and other fixed-width spaces become plain spaces: text for models, not typesetting.
+_ODD_SPACES = ("\u00a0", "\u202f", "\u2007", "\u2009")
+
+
+_NEEDS_WORK = re.compile(r"[{}\[\]<&\u00a0\u202f\u2007\u2009\ue000-\ue003]|''|__|://")
+
+
+def strip_formatting(text: str) -> str:
+    """Remove bold/italic quotes, HTML tags (keeping their text) and behaviour switches."""
+    if "<" in text:
+        if "includeonly" in text:
+            text = _DROP_CONTENT.sub("", text)
+        text = _BREAK.sub(" ", text)
+        text = _HTML_TAG.sub("", text)
+    if "''" in text:
+        text = _QUOTES.sub("", text)
+    if "__" in text:
+        text = _MAGIC.sub("", text)
+    return text
+
+
+def finish(text: str, ctx: Context) -> str:
+    """Entities decoded, protected content put back, spaces collapsed."""
+    if "\ue002" in text:
+        text = KEEP_MARKER.sub(lambda m: ctx.protected.pieces[int(m.group(1))], text)
+    if "&" in text:
+        text = html.unescape(text)
+    for odd in _ODD_SPACES:
+        if odd in text:
+            text = text.replace(odd, " ")
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    return text.strip()
+
+
+def clean_fragment(
+    raw: str, ctx: Context, depth: int, *, collect: bool = True
+) -> tuple[str, list[Link]]:
+    """Fully clean a piece of wikitext (an infobox value, a caption, a reference).
+
+    Returns the plain text and the wikilinks found in it. Ref markers inside are dropped.
+    """
+    if not _NEEDS_WORK.search(raw):  # most citation fields and infobox values: plain words
+        return " ".join(raw.split()), []
+    from wikipact.wikitext.links import replace_links
+    from wikipact.wikitext.templates import expand
+
+    saved_links, saved_flag = ctx.links, ctx.collect_links
+    ctx.links = []
+    ctx.collect_links = collect and saved_flag
+    try:
+        text = expand(raw, ctx, depth)
+        text = replace_links(text, ctx, depth)
+        text = strip_formatting(text)
+        if "\ue000" in text:
+            text = REF_MARKER.sub("", text)
+        text = finish(" ".join(text.split()), ctx)
+        found = ctx.links
+    finally:
+        ctx.links = saved_links
+        ctx.collect_links = saved_flag
+    if collect and saved_flag:
+        saved_links.extend(found)
+    return text, found

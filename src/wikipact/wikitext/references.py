@@ -1,0 +1,125 @@
+"""References: every ``<ref>`` and short citation, de-duplicated, with citation metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wikipact.model.article import Citation, ExternalLink, Reference, ReferenceText
+from wikipact.wikitext import langdata
+from wikipact.wikitext.context import Context
+from wikipact.wikitext.tags import RawRef
+from wikipact.wikitext.templates import (
+    citation_metadata,
+    classify,
+    format_citation,
+    lookup_key,
+    make_template,
+    normalize_name,
+    parse_call,
+    scan,
+)
+
+
+@dataclass
+class ResolvedRefs:
+    references: tuple[Reference, ...]
+    citation_of: dict[int, Citation]  # raw ref index -> citation (identifier, group)
+
+
+def resolve(ctx: Context, used: set[int]) -> ResolvedRefs:
+    """One ``Reference`` per distinct ref (named refs and repeated short citations merge)."""
+    definitions: dict[tuple[str, str], int] = {}
+    for index, raw in enumerate(ctx.refs):
+        if raw.name and (raw.content or raw.metadata is not None):
+            definitions.setdefault((raw.group, raw.name), index)
+    identifiers: dict[int, str] = {}  # defining raw index -> identifier
+    order: list[int] = []
+    citation_of: dict[int, Citation] = {}
+    anonymous = 0
+    uses: dict[int, int] = {}
+    for index, raw in enumerate(ctx.refs):
+        key = (raw.group, raw.name) if raw.name else None
+        defining = definitions.get(key, index) if key else index
+        if defining not in identifiers:
+            if raw.name:
+                identifiers[defining] = _identifier(raw.group, raw.name)
+            else:
+                anonymous += 1
+                identifiers[defining] = _identifier(raw.group, str(anonymous))
+            order.append(defining)
+        if index in used:
+            uses[defining] = uses.get(defining, 0) + 1
+            citation_of[index] = Citation(identifier=identifiers[defining], group=raw.group)
+    references = tuple(_reference(ctx, i, identifiers[i], uses.get(i, 0)) for i in order)
+    return ResolvedRefs(references, citation_of)
+
+
+def _identifier(group: str, name: str) -> str:
+    name = "_".join(name.split())
+    return f"cite_note-{group}-{name}" if group else f"cite_note-{name}"
+
+
+def _reference(ctx: Context, index: int, identifier: str, uses: int) -> Reference:
+    from wikipact.wikitext.inline import clean_fragment
+
+    raw: RawRef = ctx.refs[index]
+    if raw.kind == "short":
+        return Reference(
+            identifier=identifier, type="short", metadata=dict(raw.metadata or {}), uses=uses
+        )
+    content = raw.content or ""
+    if not content.strip():
+        if raw.name:
+            ctx.warn("ref_undefined")
+        return Reference(identifier=identifier, group=raw.group, name=raw.name, uses=uses)
+    kind, metadata, whole = _citation(content, ctx)
+    if whole:  # the ref is one citation template: its text is the formatted citation
+        text, links = format_citation(metadata), ()
+    else:
+        saved = ctx.external_links
+        ctx.external_links = []
+        try:
+            text, _ = clean_fragment(content, ctx, 1, collect=True)
+            links = tuple(ctx.external_links)
+        finally:
+            ctx.external_links = saved
+    if not links and metadata.get("url"):
+        links = (ExternalLink(url=metadata["url"]),)
+    if links and not metadata:
+        metadata = {"url": links[0].url}
+        if kind == "text":
+            kind = "web"
+    if not text and links:  # a bare URL: that is what the reader sees
+        text = links[0].text or links[0].url
+    return Reference(
+        identifier=identifier,
+        group=raw.group,
+        type=kind if raw.kind == "ref" else raw.kind,
+        name=raw.name,
+        metadata=metadata,
+        text=ReferenceText(value=text, links=links) if text else None,
+        uses=uses,
+    )
+
+
+def _citation(content: str, ctx: Context) -> tuple[str, dict[str, str], bool]:
+    """Kind and metadata of the first citation template in a ref, and whether it is all of it."""
+    if "{{" not in content:
+        return "text", {}, False
+    top, _ = scan(content)
+    for start, end in top:
+        name, params = parse_call(content[start + 2 : end - 2])
+        name = normalize_name(name, ctx)
+        kind = langdata.CITATION_TEMPLATES.get(lookup_key(name))
+        if kind is None and classify(name, ctx.language) == "citation":
+            kind = "generic"
+        if kind:
+            saved = ctx.collect_links
+            ctx.collect_links = False
+            try:
+                metadata = citation_metadata(make_template(name, params), ctx, 1)
+            finally:
+                ctx.collect_links = saved
+            whole = len(top) == 1 and not (content[:start] + content[end:]).strip(" .\n")
+            return kind, metadata, whole
+    return "text", {}, False

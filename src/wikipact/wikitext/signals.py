@@ -1,0 +1,64 @@
+"""Quality signals computed locally from one revision (recipe ``SIGNALS_VERSION``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from wikipact.model.article import Signals
+
+SIGNALS_VERSION = "signals-v1"
+_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W_]+", re.U)
+STUB_WORDS = 150
+
+
+def count_words(text: str) -> int:
+    """Words, counting each CJK character as one (those scripts do not separate words)."""
+    return len(_WORD.findall(text))
+
+
+def compute(
+    *,
+    text: str,
+    sentences: int,
+    cited_sentences: int,
+    references: int,
+    maintenance: dict[str, int],
+    sections: int,
+    infoboxes: int,
+    tables: int,
+    lists: int,
+    images: int,
+    stub_template: bool,
+    date_modified: str | None,
+    as_of: datetime | None,
+) -> Signals:
+    words = count_words(text)
+    age = None
+    if as_of is not None and date_modified:
+        try:
+            modified = datetime.fromisoformat(date_modified.replace("Z", "+00:00"))
+            age = max((as_of - modified).days, 0)
+        except ValueError:
+            age = None
+    return Signals(
+        version=SIGNALS_VERSION,
+        characters=len(text),
+        words=words,
+        sentences=sentences,
+        references=references,
+        references_per_1000_words=round(references * 1000 / words, 2) if words else 0.0,
+        sentences_with_citation=cited_sentences,
+        sentences_without_citation=max(sentences - cited_sentences, 0),
+        citation_needed_count=maintenance.get("citation_needed", 0),
+        pov_count=maintenance.get("pov", 0),
+        clarification_needed_count=maintenance.get("clarification_needed", 0),
+        update_count=maintenance.get("update", 0),
+        sections=sections,
+        infoboxes=infoboxes,
+        tables=tables,
+        lists=lists,
+        images=images,
+        is_stub=stub_template or words < STUB_WORDS,
+        last_revision_age_days=age,
+    )

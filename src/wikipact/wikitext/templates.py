@@ -1,0 +1,790 @@
+"""Templates: find them in linear time, render the common inline ones, collect the rest.
+
+``expand(text, ctx)`` replaces every top-level ``{{...}}`` by what a reader would see where
+wikipact knows the template (dates, conversions, language tags, interlanguage links ...), by
+nothing otherwise, and records on the way infoboxes, maintenance tags, short citations,
+disambiguation and stub markers, and every template's name. Nested templates are expanded when
+the outer one needs their text, so each character is visited at most once per nesting level, and
+nesting deeper than ``MAX_DEPTH`` is cut off (and reported) rather than followed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from wikipact.model.article import Infobox, Part
+from wikipact.wikitext import langdata
+from wikipact.wikitext.context import MAX_DEPTH, Context
+from wikipact.wikitext.markers import ref_marker
+from wikipact.wikitext.tags import RawRef
+
+_BRACES = re.compile(r"\{\{|\}\}")
+_SPLIT = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
+_SPACES = re.compile(r"[\s_]+")
+_QID = re.compile(r"^Q\d+$")
+
+MONTHS: dict[str, list[str]] = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "simple": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    "it": [
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ],
+    "pt": [
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ],
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+}
+_ONE_ARG_DATE = re.compile(r"^\s*\d{1,4}[\s/.\-]+\w+[\s/.\-]+\d{1,4}\s*$")
+_ORDINAL = re.compile(r"^\d+(?:e|er|re|es|ers|res|ème|ᵉ|er|nd|rd|th|st)$")
+
+
+class Template:
+    """A template call split into its name and parameters (values still raw wikitext)."""
+
+    __slots__ = ("key", "name", "named", "positional")
+
+    def __init__(self, name: str, positional: list[str], named: dict[str, str]) -> None:
+        self.name = name
+        self.key = name.casefold()
+        self.positional = positional
+        self.named = named
+
+    def arg(self, index: int, default: str = "") -> str:
+        """Positional parameter ``index`` (1-based), or the named parameter "1", "2" ..."""
+        value = self.named.get(str(index))
+        if value is not None:
+            return value
+        return self.positional[index - 1] if 0 < index <= len(self.positional) else default
+
+    def get(self, *names: str) -> str | None:
+        for name in names:
+            value = self.named.get(name)
+            if value is not None and value.strip():
+                return value
+        return None
+
+
+def scan(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Top-level ``{{...}}`` spans and the spans of unmatched braces, each in text order."""
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    stray: list[tuple[int, int]] = []
+    for match in _BRACES.finditer(text):
+        if match.group() == "{{":
+            stack.append(match.start())
+        elif stack:
+            pairs.append((stack.pop(), match.end()))
+        else:
+            stray.append((match.start(), match.end()))
+    stray.extend((pos, pos + 2) for pos in stack)
+    pairs.sort()
+    top: list[tuple[int, int]] = []
+    end = -1
+    for start, stop in pairs:
+        if start >= end:
+            top.append((start, stop))
+            end = stop
+    if stray:
+        stray = [s for s in stray if not _inside(s[0], top)]
+    return top, sorted(stray)
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    lo, hi = 0, len(spans)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if spans[mid][1] <= pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < len(spans) and spans[lo][0] <= pos < spans[lo][1]
+
+
+def split_params(inner: str) -> list[str]:
+    """Split a template's inside at the ``|`` that are not inside nested templates or links."""
+    if "|" not in inner:
+        return [inner]
+    parts: list[str] = []
+    depth = 0
+    last = 0
+    for match in _SPLIT.finditer(inner):
+        token = match.group()
+        if token in ("{{", "[["):
+            depth += 1
+        elif token in ("}}", "]]"):
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            parts.append(inner[last : match.start()])
+            last = match.end()
+    parts.append(inner[last:])
+    return parts
+
+
+def parse_call(inner: str) -> tuple[str, list[str]]:
+    parts = split_params(inner)
+    return parts[0], parts[1:]
+
+
+def make_template(name: str, params: list[str]) -> Template:
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    for part in params:
+        eq = part.find("=")
+        if eq > 0:
+            braces = part.find("{{", 0, eq)
+            brackets = part.find("[[", 0, eq)
+            if braces < 0 and brackets < 0:
+                named[part[:eq].strip().casefold()] = part[eq + 1 :].strip()
+                continue
+        positional.append(part)
+    return Template(name, positional, named)
+
+
+def normalize_name(raw: str, ctx: Context) -> str:
+    name = _SPACES.sub(" ", raw).strip()
+    lower = name.casefold()
+    for prefix in ("subst:", "safesubst:", "msgnw:"):
+        if lower.startswith(prefix):
+            name = name[len(prefix) :].strip()
+            lower = name.casefold()
+    prefix, colon, rest = name.partition(":")
+    if colon and prefix.strip().casefold() in ctx.template_prefixes:
+        name = rest.strip()
+    return name[:1].upper() + name[1:] if name else name
+
+
+def expand(text: str, ctx: Context, depth: int = 0) -> str:
+    """``text`` with every template replaced by its rendering (or nothing)."""
+    if "{{" not in text and "}}" not in text:
+        return text
+    top, stray = scan(text)
+    if stray:
+        ctx.warn("unbalanced_braces", len(stray))
+    events = sorted([(s, e, True) for s, e in top] + [(s, e, False) for s, e in stray])
+    out: list[str] = []
+    last = 0
+    for start, end, is_template in events:
+        if start < last:
+            continue
+        out.append(text[last:start])
+        if is_template:
+            out.append(render(text[start + 2 : end - 2], ctx, depth))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def render(inner: str, ctx: Context, depth: int) -> str:
+    if depth >= MAX_DEPTH:
+        ctx.warn("template_nesting_too_deep")
+        return ""
+    raw_name, params = parse_call(inner)
+    if "{{" in raw_name:  # a computed name: expand it first
+        raw_name = expand(raw_name, ctx, depth + 1)
+    stripped = raw_name.strip()
+    if stripped.startswith("#") or (":" in stripped and _is_function(stripped, ctx)):
+        return _parser_function(stripped, params, ctx, depth)
+    name = normalize_name(raw_name, ctx)
+    if not name:
+        return ""
+    ctx.templates[name] = ctx.templates.get(name, 0) + 1
+    call = make_template(name, params)
+    return _dispatch(call, ctx, depth)
+
+
+def _is_function(name: str, ctx: Context) -> bool:
+    head = name.split(":", 1)[0].strip()
+    return head.casefold() not in ctx.template_prefixes and (
+        head.isupper() or head.casefold() in _FUNCTIONS
+    )
+
+
+_FUNCTIONS = {"lc", "uc", "lcfirst", "ucfirst", "formatnum", "padleft", "padright", "int", "ns"}
+
+
+def _parser_function(name: str, params: list[str], ctx: Context, depth: int) -> str:
+    head, _, first = name.partition(":")
+    key = head.strip().casefold()
+    arg = expand(first, ctx, depth + 1).strip()
+    if key == "#tag" and arg.casefold() == "ref" and params:
+        call = make_template("ref", params)
+        content = call.arg(1)
+        ctx.refs.append(RawRef(call.named.get("name"), call.named.get("group", ""), content))
+        return ref_marker(len(ctx.refs) - 1)
+    if key in ("lc", "uc", "lcfirst", "ucfirst"):
+        return {
+            "lc": arg.lower(),
+            "uc": arg.upper(),
+            "lcfirst": arg[:1].lower() + arg[1:],
+            "ucfirst": arg[:1].upper() + arg[1:],
+        }[key]
+    if key == "formatnum":
+        return arg
+    if key in ("pagename", "fullpagename", "pagenamee", "basepagename"):
+        return ctx.title
+    if key in ("defaultsort", "displaytitle", "defaultsortkey"):
+        return ""
+    ctx.dropped[head.strip()] = ctx.dropped.get(head.strip(), 0) + 1
+    return ""
+
+
+classify = lru_cache(maxsize=16384)(langdata.classify_template)
+canonical_parameter = lru_cache(maxsize=8192)(langdata.canonical_citation_parameter)
+lookup_key = lru_cache(maxsize=16384)(langdata.normalize_template_name)
+inline_renderer = lru_cache(maxsize=16384)(langdata.inline_renderer)
+
+
+# Templates that langdata renders but whose text is page furniture, not prose.
+_NOT_PROSE = frozenset({"sous-titre", "titre en italique", "italic title", "displaytitle"})
+
+
+def _dispatch(call: Template, ctx: Context, depth: int) -> str:
+    key = lookup_key(call.name)
+    if key in _NOT_PROSE:
+        ctx.dropped[call.name] = ctx.dropped.get(call.name, 0) + 1
+        return ""
+    kind = classify(call.name, ctx.language)
+    if kind == "infobox" or (kind is None and _looks_like_infobox(call)):
+        _collect_infobox(call, ctx, depth)
+        return ""
+    if kind == "maintenance":
+        tag = langdata.MAINTENANCE_TEMPLATES.get(key)
+        if tag:
+            ctx.maintenance[tag] = ctx.maintenance.get(tag, 0) + 1
+        return ""
+    if kind == "disambiguation":
+        ctx.disambiguation = True
+        return ""
+    if kind == "stub":
+        ctx.stub = True
+        return ""
+    renderer = _renderer_for(key, ctx.language)
+    if renderer is not None:
+        return renderer(call, ctx, depth)
+    if kind == "citation":
+        return render_citation(call, ctx, depth)
+    if call.named and ctx.wikidata is None:
+        qid = call.get("wikidata", "qid")
+        if qid and _QID.match(qid.strip()):
+            ctx.wikidata = qid.strip()
+    ctx.dropped[call.name] = ctx.dropped.get(call.name, 0) + 1
+    return ""
+
+
+def _looks_like_infobox(call: Template) -> bool:
+    return lookup_key(call.name).startswith(langdata.INFOBOX_PREFIXES)
+
+
+# -- infoboxes ---------------------------------------------------------------------------------
+
+_IMAGE_FIELDS = {
+    "image",
+    "image_name",
+    "imagen",
+    "bild",
+    "image file",
+    "image_file",
+    "img",
+    "photo",
+    "immagine",
+    "imagem",
+    "afbeelding",
+    "зображення",
+    "изображение",
+    "画像",
+    "εικόνα",
+    "चित्र",
+    "logo",
+    "image_skyline",
+    "image_map",
+    "map_image",
+}
+
+
+def _collect_infobox(call: Template, ctx: Context, depth: int) -> None:
+    from wikipact.wikitext.inline import clean_fragment
+
+    fields: list[Part] = []
+    for key, raw in call.named.items():
+        if not raw.strip():
+            continue
+        value, links = clean_fragment(raw, ctx, depth + 1)
+        if key in _IMAGE_FIELDS and ctx.infobox_image is None:
+            image = _image_name(raw, ctx)
+            if image:
+                ctx.infobox_image = image
+        if key in ("wikidata", "qid") and _QID.match(value.strip()):
+            ctx.wikidata = value.strip()
+        if value:
+            fields.append(Part(type="field", name=key, value=value, links=tuple(links)))
+    ctx.infoboxes.append(
+        Infobox(name=call.name, has_parts=(Part(type="section", has_parts=tuple(fields)),))
+    )
+
+
+_FILE_EXT = re.compile(
+    r"[^|\[\]{}<>\n]+\.(?:jpe?g|png|gif|svg|tiff?|webp|xcf|pdf|djvu|ogv|webm)", re.I
+)
+
+
+def _image_name(raw: str, ctx: Context) -> str | None:
+    match = _FILE_EXT.search(raw)
+    if not match:
+        return None
+    name = match.group(0).strip()
+    prefix, colon, rest = name.partition(":")
+    if colon and prefix.strip().casefold() in ctx.file_prefixes:
+        name = rest.strip()
+    return name.replace("_", " ") or None
+
+
+# -- citations ---------------------------------------------------------------------------------
+
+
+def citation_metadata(call: Template, ctx: Context, depth: int) -> dict[str, str]:
+    from wikipact.wikitext.inline import clean_fragment
+
+    metadata: dict[str, str] = {}
+    authors: list[str] = []
+    firsts: dict[str, str] = {}
+    for key, raw in call.named.items():
+        canonical = canonical_parameter(key)
+        if canonical is None or not raw.strip():
+            continue
+        value, _ = clean_fragment(raw, ctx, depth + 1)
+        if not value:
+            continue
+        if canonical == "author":
+            if key.rstrip("0123456789").endswith(("first", "prénom", "vorname", "nombre", "nome")):
+                firsts[key[len(key.rstrip("0123456789")) :] or "1"] = value
+            else:
+                authors.append(value)
+            continue
+        metadata.setdefault(canonical, value)
+    if authors:
+        if firsts and len(authors) <= len(firsts) + 1:
+            authors = [
+                f"{last}, {firsts[str(i + 1)]}" if str(i + 1) in firsts else last
+                for i, last in enumerate(authors)
+            ]
+        metadata["authors"] = "; ".join(authors)
+    return metadata
+
+
+def render_citation(call: Template, ctx: Context, depth: int) -> str:
+    """A citation template as readable text: authors (date). title. work. publisher."""
+    return format_citation(citation_metadata(call, ctx, depth))
+
+
+def format_citation(meta: dict[str, str]) -> str:
+    pieces = [
+        meta.get("authors", ""),
+        f"({meta['date']})" if meta.get("date") else "",
+        f"“{meta['title']}”" if meta.get("title") else "",
+        meta.get("work", ""),
+        meta.get("publisher", ""),
+    ]
+    text = " ".join(p for p in pieces if p)
+    return text + "." if text else ""
+
+
+# -- inline renderers -------------------------------------------------------------------------
+
+Renderer = Callable[[Template, Context, int], str]
+
+
+# Templates this module renders itself, whatever langdata says.
+_LOCAL_ALIASES = {
+    "efn": "note",
+    "efn-ua": "note",
+    "efn-lr": "note",
+    "efn-lg": "note",
+    "refn": "note",
+    "notetag": "note",
+    "note": "note",
+    "sfnp": "sfn",
+    "sfnm": "sfn",
+    "sfn": "sfn",
+}
+
+
+def _renderer_for(key: str, language: str) -> Renderer | None:
+    canonical = _LOCAL_ALIASES.get(key) or inline_renderer(key, language)
+    if canonical is None:
+        if len(key) == 1 and not key.isalnum():
+            return _symbol
+        if _ORDINAL.match(key):
+            return _ordinal
+        return None
+    return _RENDERERS.get(canonical)
+
+
+def _x(call: Template, ctx: Context, depth: int, index: int) -> str:
+    return expand(call.arg(index), ctx, depth + 1).strip()
+
+
+def _first(call: Template, ctx: Context, depth: int) -> str:
+    return _x(call, ctx, depth, 1)
+
+
+def _last(call: Template, ctx: Context, depth: int) -> str:
+    if not call.positional:
+        return ""
+    return expand(call.positional[-1], ctx, depth + 1).strip()
+
+
+def _nothing(call: Template, ctx: Context, depth: int) -> str:
+    return ""
+
+
+def _passthrough(call: Template, ctx: Context, depth: int) -> str:
+    for raw in reversed(call.positional):
+        value = expand(raw, ctx, depth + 1).strip()
+        if value:
+            return value
+    return ""
+
+
+def _literal(call: Template, ctx: Context, depth: int) -> str:
+    fixed = langdata.INLINE_LITERAL_TEXT.get(lookup_key(call.name), "")
+    rest = " ".join(expand(p, ctx, depth + 1).strip() for p in call.positional)
+    return f"{fixed} {rest}".strip() if rest else fixed
+
+
+def _list(call: Template, ctx: Context, depth: int) -> str:
+    items = (expand(p, ctx, depth + 1).strip() for p in call.positional)
+    return ", ".join(item for item in items if item)
+
+
+def _ref(call: Template, ctx: Context, depth: int) -> str:
+    """``{{r|name}}`` cites a named reference again; other footnote templates vanish."""
+    names = [p.strip() for p in call.positional if p.strip()]
+    if lookup_key(call.name) in ("r", "rp") and names and lookup_key(call.name) == "r":
+        markers = []
+        for name in names:
+            ctx.refs.append(RawRef(name, "", None))
+            markers.append(ref_marker(len(ctx.refs) - 1))
+        return "".join(markers)
+    return ""
+
+
+def _symbol(call: Template, ctx: Context, depth: int) -> str:
+    return {"!": "|", "=": "=", "'": "'", "-": "", "·": "·", "•": " • ", ",": ", "}.get(
+        call.key, ""
+    )
+
+
+def _ordinal(call: Template, ctx: Context, depth: int) -> str:
+    return call.name  # {{23e}}, {{1er}}: French ordinals render as themselves
+
+
+def _lang(call: Template, ctx: Context, depth: int) -> str:
+    return _x(call, ctx, depth, 2) or _x(call, ctx, depth, 1)
+
+
+def _ill(call: Template, ctx: Context, depth: int) -> str:
+    shown = call.get("lt", "display", "текст")
+    if shown:
+        return expand(shown, ctx, depth + 1).strip()
+    return _x(call, ctx, depth, 1)
+
+
+def _number(text: str) -> str:
+    return text.strip().replace(" ", "")
+
+
+def _convert(call: Template, ctx: Context, depth: int) -> str:
+    values = [expand(p, ctx, depth + 1).strip() for p in call.positional]
+    if not values:
+        return ""
+    if len(values) >= 4 and values[1] in ("to", "-", "–", "and", "&", "or", "by", "x", "×", "+"):
+        sep = {"-": "–", "x": "×"}.get(values[1], values[1])
+        join = "" if sep == "–" else " "
+        return f"{_number(values[0])}{join}{sep}{join}{_number(values[2])} {values[3]}".strip()
+    return f"{_number(values[0])} {values[1] if len(values) > 1 else ''}".strip()
+
+
+def _unit(call: Template, ctx: Context, depth: int) -> str:
+    values = [expand(p, ctx, depth + 1).strip() for p in call.positional]
+    return " ".join(v for v in values[:2] if v)
+
+
+def _date_parts(call: Template, ctx: Context, depth: int, offset: int = 0) -> str:
+    """A date from year|month|day (en templates) or day|month|year (fr, de, es ... templates)."""
+    parts = [_x(call, ctx, depth, i) for i in range(1 + offset, 4 + offset)]
+    if parts[0] and not parts[1] and _ONE_ARG_DATE.match(parts[0]):  # "17 11 1994", "1994-11-17"
+        parts = re.split(r"[\s/.\-]+", parts[0].strip())[:3]
+    first, month, last = [*parts, "", "", ""][:3]
+    if len(last) == 4 and last.lstrip("-").isdigit() and not (len(first) == 4 and first.isdigit()):
+        day, year = first, last
+    else:
+        year, day = first, last
+    if not year.lstrip("-").isdigit():
+        return " ".join(p for p in parts if p)
+    language = ctx.site.language.split("-")[0]
+    names = MONTHS.get(language)
+    if month.isdigit() and 1 <= int(month) <= 12:
+        if names is None:
+            return (
+                f"{year}-{int(month):02d}-{int(day):02d}"
+                if day.isdigit()
+                else f"{year}-{int(month):02d}"
+            )
+        month = names[int(month) - 1]
+    elif not month:
+        return year
+    if not day.isdigit():
+        return f"{month} {year}"
+    if language in ("en", "simple") and call.get("mf", "md") in ("y", "yes"):
+        return f"{month} {int(day)}, {year}"
+    if language == "de":
+        return f"{int(day)}. {month} {year}"
+    if language in ("es", "pt"):
+        return f"{int(day)} de {month} de {year}"
+    return f"{int(day)} {month} {year}"
+
+
+def _birth_death(call: Template, ctx: Context, depth: int) -> str:
+    return _date_parts(call, ctx, depth)
+
+
+def _date(call: Template, ctx: Context, depth: int) -> str:
+    first = _x(call, ctx, depth, 1)
+    if first.lstrip("-").isdigit() and len(call.positional) >= 2:
+        return _date_parts(call, ctx, depth)
+    rest = [_x(call, ctx, depth, i) for i in range(2, len(call.positional) + 1)]
+    return " ".join(p for p in [first, *rest] if p)
+
+
+def _sfn(call: Template, ctx: Context, depth: int) -> str:
+    authors = [expand(p, ctx, depth + 1).strip() for p in call.positional]
+    year = next((a for a in reversed(authors) if a[:4].isdigit()), "")
+    names = [a for a in authors if a and a != year]
+    metadata = {"authors": "; ".join(names)} if names else {}
+    if year:
+        metadata["date"] = year
+    pages = call.get("p", "pp", "page", "pages", "loc")
+    if pages:
+        metadata["pages"] = expand(pages, ctx, depth + 1).strip()
+    key = "sfn:" + "|".join(authors) + "|" + metadata.get("pages", "")
+    ctx.refs.append(RawRef(key, "", None, kind="short", metadata=metadata))
+    return ref_marker(len(ctx.refs) - 1)
+
+
+def _harv(call: Template, ctx: Context, depth: int) -> str:
+    authors = [expand(p, ctx, depth + 1).strip() for p in call.positional]
+    year = next((a for a in reversed(authors) if a[:4].isdigit()), "")
+    names = " & ".join(a for a in authors if a and a != year)
+    if call.key in ("harvtxt", "harvt"):
+        return f"{names} ({year})".strip()
+    if call.key in ("harvnb",):
+        return f"{names} {year}".strip()
+    return f"({names} {year})".strip()
+
+
+def _note(call: Template, ctx: Context, depth: int) -> str:
+    content = call.arg(1) or call.get("text") or ""
+    ctx.refs.append(
+        RawRef(call.named.get("name"), call.named.get("group", "note"), content, kind="note")
+    )
+    return ref_marker(len(ctx.refs) - 1)
+
+
+def _nihongo(call: Template, ctx: Context, depth: int) -> str:
+    english, kanji, romaji = (_x(call, ctx, depth, i) for i in (1, 2, 3))
+    extra = ", ".join(p for p in (kanji, romaji) if p)
+    return f"{english} ({extra})" if english and extra else english or extra
+
+
+def _as_of(call: Template, ctx: Context, depth: int) -> str:
+    return (
+        f"As of {_date_parts(call, ctx, depth)}"
+        if ctx.site.language == "en"
+        else _first(call, ctx, depth)
+    )
+
+
+def _circa(call: Template, ctx: Context, depth: int) -> str:
+    return f"c. {_first(call, ctx, depth)}".strip()
+
+
+def _frac(call: Template, ctx: Context, depth: int) -> str:
+    parts = [_x(call, ctx, depth, i) for i in (1, 2, 3)]
+    if parts[2]:
+        return f"{parts[0]} {parts[1]}/{parts[2]}"
+    if parts[1]:
+        return f"{parts[0]}/{parts[1]}"
+    return f"1/{parts[0]}" if parts[0] else ""
+
+
+def _sortname(call: Template, ctx: Context, depth: int) -> str:
+    return f"{_x(call, ctx, depth, 1)} {_x(call, ctx, depth, 2)}".strip()
+
+
+def _quote(call: Template, ctx: Context, depth: int) -> str:
+    text = call.get("text", "quote") or call.arg(1)
+    return expand(text, ctx, depth + 1).strip()
+
+
+def _century(call: Template, ctx: Context, depth: int) -> str:
+    return (
+        f"{_first(call, ctx, depth)}e siècle"
+        if ctx.site.language == "fr"
+        else _first(call, ctx, depth)
+    )
+
+
+_RENDERERS: dict[str, Renderer] = {
+    "convert": _convert,
+    "unit": _unit,
+    "lang": _lang,
+    "lang_xx": _first,
+    "nowrap": _first,
+    "nobr": _first,
+    "small": _first,
+    "abbr": _first,
+    "sic": _last,
+    "vanchor": _first,
+    "ruby": _first,
+    "transl": _last,
+    "flag": _first,
+    "formatnum": _first,
+    "date": _date,
+    "start_date": _birth_death,
+    "end_date": _birth_death,
+    "birth_date": _birth_death,
+    "death_date": _birth_death,
+    "age": _nothing,
+    "ipa": _nothing,
+    "ill": _ill,
+    "sfn": _sfn,
+    "harv": _harv,
+    "note": _note,
+    "nihongo": _nihongo,
+    "native_name": _first,
+    "as_of": _as_of,
+    "circa": _circa,
+    "frac": _frac,
+    "sortname": _sortname,
+    "quote": _quote,
+    "coord": _nothing,
+    "nbsp": lambda call, ctx, depth: " ",
+    "spaces": lambda call, ctx, depth: " ",
+    "ndash": lambda call, ctx, depth: " – ",
+    "snd": lambda call, ctx, depth: " – ",
+    "mdash": lambda call, ctx, depth: "—",
+    "century": _century,
+    "passthrough": _passthrough,
+    "literal": _literal,
+    "ordinal": lambda call, ctx, depth: call.name,
+    "list": _list,
+    "pagename": lambda call, ctx, depth: ctx.title,
+    "ref": _ref,
+    "number": _first,
+    "color": _last,
+}
