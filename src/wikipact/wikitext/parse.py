@@ -32,7 +32,8 @@ from wikipact.model.article import (
 )
 from wikipact.model.project import direction_of
 from wikipact.model.raw import RawPage, RawRevision, SiteInfo
-from wikipact.wikitext.document import parse_wikitext
+from wikipact.wikitext.budget import DEFAULT_BUDGET, ParseTimeout, cpu_budget, plain_fallback
+from wikipact.wikitext.document import ParsedPage, parse_wikitext
 from wikipact.wikitext.signals import compute as compute_signals
 
 
@@ -75,6 +76,7 @@ def parse_article(
     revision: RawRevision | None = None,
     *,
     namespaces: frozenset[int] = PARSED_NAMESPACES,
+    budget: float = DEFAULT_BUDGET,
 ) -> Article:
     """The article record of ``raw`` at ``revision`` (default: its newest revision).
 
@@ -104,7 +106,7 @@ def parse_article(
         and raw.redirect_title is None
         and (rev.model or "wikitext") == "wikitext"
     ):
-        parsed = parse_wikitext(rev.text, site, raw.title)
+        parsed = _parse_within_budget(rev.text, site, raw.title, budget)
     base = Article(
         schema_version=SCHEMA_VERSION,
         name=raw.title,
@@ -183,6 +185,38 @@ def parse_article(
         parse_warnings=tuple(f"{kind}: {count}" for kind, count in sorted(parsed.warnings.items())),
         dropped_templates=parsed.dropped_templates,
     )
+
+
+def _parse_within_budget(wikitext: str, site: SiteInfo, title: str, budget: float) -> ParsedPage:
+    try:
+        with cpu_budget(budget):
+            return parse_wikitext(wikitext, site, title)
+    except ParseTimeout:
+        text = plain_fallback(wikitext)
+        return ParsedPage(
+            text=text,
+            abstract=text.split("\n", 1)[0],
+            sections=(),
+            infoboxes=(),
+            references=(),
+            claims=(),
+            tables=(),
+            categories=(),
+            templates=(),
+            links=(),
+            external_links=(),
+            image=None,
+            main_entity=None,
+            is_disambiguation=False,
+            maintenance={},
+            stub_template=False,
+            sentences=0,
+            cited_sentences=0,
+            section_count=0,
+            lists=0,
+            images=0,
+            warnings={"parse_timeout": 1},
+        )
 
 
 def _page_ref(site: SiteInfo, namespace: int, fallback: str, name: str) -> PageRef:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from wikipact.wikitext.markers import STRAY, keep_marker, ref_marker
@@ -42,6 +43,7 @@ PROTECTED_TAGS: dict[str, str] = {
 }
 _PROTECTED_TOKEN = re.compile(r"<(/?)(" + "|".join(PROTECTED_TAGS) + r")\b([^>]*?)(/?)>", re.I)
 _REF_TOKEN = re.compile(r"<(/?)(ref|references)\b([^>]*?)(/?)>", re.I)
+_PARAGRAPH_BREAK = re.compile(r"\n\n")
 _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""")
 
 
@@ -70,6 +72,10 @@ def protect_tags(text: str, protected: Protected, counts: dict[str, int]) -> str
     tokens = list(_PROTECTED_TOKEN.finditer(text))
     if not tokens:
         return text
+    closers: dict[str, list[int]] = {}
+    for index, token in enumerate(tokens):
+        if token.group(1):
+            closers.setdefault(token.group(2).lower(), []).append(index)
     out: list[str] = []
     last = 0
     i = 0
@@ -87,14 +93,14 @@ def protect_tags(text: str, protected: Protected, counts: dict[str, int]) -> str
             last = token.end()
             i += 1
             continue
-        j = i + 1
-        while j < len(tokens) and not (tokens[j].group(1) and tokens[j].group(2).lower() == name):
-            j += 1
-        if j == len(tokens):  # unclosed: MediaWiki shows the tag as text; we drop the tag
+        candidates = closers.get(name, [])
+        k = bisect_left(candidates, i + 1)
+        if k == len(candidates):  # unclosed: MediaWiki shows the tag as text; we drop the tag
             counts["unclosed_" + name] = counts.get("unclosed_" + name, 0) + 1
             last = token.end()
             i += 1
             continue
+        j = candidates[k]
         content = text[token.end() : tokens[j].start()]
         if PROTECTED_TAGS[name] == "keep":
             if name == "nowiki":
@@ -141,6 +147,7 @@ def extract_refs(text: str, refs: list[RawRef], counts: dict[str, int]) -> str:
     last = 0
     i = 0
     in_references = False
+    breaks: list[int] | None = None
     while i < len(tokens):
         token = tokens[i]
         closing, tag, attrs, selfclosing = token.groups()
@@ -169,8 +176,10 @@ def extract_refs(text: str, refs: list[RawRef], counts: dict[str, int]) -> str:
             i += 1
         else:
             counts["unclosed_ref"] = counts.get("unclosed_ref", 0) + 1
-            end = text.find("\n\n", token.end())
-            end = len(text) if end < 0 else end
+            if breaks is None:  # paragraph breaks, found once: an unclosed ref stops at one
+                breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
+            following = bisect_left(breaks, token.end())
+            end = breaks[following] if following < len(breaks) else len(text)
             if i < len(tokens):
                 end = min(end, tokens[i].start())
             content = text[token.end() : end]
