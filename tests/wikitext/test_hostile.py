@@ -47,6 +47,9 @@ PATTERNS = {
     "10,000 reused named refs": lambda: '<ref name="a">A</ref>' + 'Claim.<ref name="a"/> ' * 10_000,
     "200 KB of one sentence without spaces": lambda: "a." * 100_000,
     "deep heading soup": lambda: "==x==\n" * 30_000,
+    "empty nested headings": lambda: "".join(
+        "=" * (i % 6 + 1) + "h" + "=" * (i % 6 + 1) + "\n" for i in range(30_000)
+    ),
     "nested lists": lambda: "".join("*" * (i % 50 + 1) + " item\n" for i in range(20_000)),
     "unclosed comments": lambda: "<!--" * 50_000,
     "unclosed nowiki and math": lambda: "<nowiki><math>" * 20_000,

@@ -62,9 +62,16 @@ def _print_article(article, history: list[tuple[int, str, str]]) -> None:  # typ
     table.add_row("licence", ", ".join(lic.identifier for lic in article.license))
     table.add_row("attribution", article.provenance.attribution)
     table.add_row("revisions stored", str(len(history)))
+    if article.signals is not None:
+        s = article.signals
+        table.add_row(
+            "structure",
+            f"{s.words:,} words · {s.sections} sections · {len(article.references)} references · "
+            f"{len(article.claims)} cited sentences · {s.infoboxes} infoboxes · {s.tables} tables",
+        )
     console.print(table)
-    text = article.article_body.wikitext
-    console.print(text[:600] + (" …" if len(text) > 600 else ""), markup=False, highlight=False)
+    text = article.abstract or article.text or article.article_body.wikitext
+    console.print(text[:800] + (" …" if len(text) > 800 else ""), markup=False, highlight=False)
 
 
 def stats_command(db: DbOption = None) -> None:

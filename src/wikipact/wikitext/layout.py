@@ -198,11 +198,13 @@ def _assemble(sections: list[Section]) -> tuple[str, int]:
 
 
 def _has_content_below(sections: list[Section], index: int) -> bool:
+    """Whether a subsection of ``sections[index]`` has content (headings nest 6 deep at most,
+    and the scan stops at the first sibling, so the whole pass stays linear)."""
     level = sections[index].level
-    for later in sections[index + 1 :]:
-        if later.level <= level:
+    for later in range(index + 1, len(sections)):
+        if sections[later].level <= level:
             return False
-        if later.blocks:
+        if sections[later].blocks:
             return True
     return False
 
