@@ -27,29 +27,48 @@ class ResolvedRefs:
 
 
 def resolve(ctx: Context, used: set[int]) -> ResolvedRefs:
-    """One ``Reference`` per distinct ref (named refs and repeated short citations merge)."""
-    definitions: dict[tuple[str, str], int] = {}
+    """One ``Reference`` per distinct ref: named refs and repeated short citations merge.
+
+    A named ref is defined by its first occurrence with content; a reuse whose group has no such
+    definition takes the same name's definition from another group (list-defined notes are
+    often written without the group their list gives them).
+    """
+    first_of: dict[tuple[str, str], int] = {}
+    defined: dict[tuple[str, str], int] = {}
+    defined_by_name: dict[str, int] = {}
     for index, raw in enumerate(ctx.refs):
-        if raw.name and (raw.content or raw.metadata is not None):
-            definitions.setdefault((raw.group, raw.name), index)
+        if not raw.name:
+            continue
+        key = (raw.group, raw.name)
+        first_of.setdefault(key, index)
+        if raw.content or raw.metadata is not None:
+            defined.setdefault(key, index)
+            defined_by_name.setdefault(raw.name, index)
     identifiers: dict[int, str] = {}  # defining raw index -> identifier
     order: list[int] = []
     citation_of: dict[int, Citation] = {}
-    anonymous = 0
     uses: dict[int, int] = {}
+    anonymous = 0
     for index, raw in enumerate(ctx.refs):
-        key = (raw.group, raw.name) if raw.name else None
-        defining = definitions.get(key, index) if key else index
+        if raw.name:
+            key = (raw.group, raw.name)
+            defining = defined.get(key, defined_by_name.get(raw.name, first_of[key]))
+        else:
+            defining = index
         if defining not in identifiers:
-            if raw.name:
-                identifiers[defining] = _identifier(raw.group, raw.name)
+            source = ctx.refs[defining]
+            if source.kind == "short":
+                identifiers[defining] = "cite_note-" + "".join(source.name.split())
+            elif source.name:
+                identifiers[defining] = _identifier(source.group, source.name)
             else:
                 anonymous += 1
-                identifiers[defining] = _identifier(raw.group, str(anonymous))
+                identifiers[defining] = _identifier(source.group, str(anonymous))
             order.append(defining)
         if index in used:
             uses[defining] = uses.get(defining, 0) + 1
-            citation_of[index] = Citation(identifier=identifiers[defining], group=raw.group)
+            source = ctx.refs[defining]
+            citation_of[index] = Citation(identifier=identifiers[defining], group=source.group)
     references = tuple(_reference(ctx, i, identifiers[i], uses.get(i, 0)) for i in order)
     return ResolvedRefs(references, citation_of)
 

@@ -314,7 +314,8 @@ def _parser_function(name: str, params: list[str], ctx: Context, depth: int) -> 
     if key == "#tag" and arg.casefold() == "ref" and params:
         call = make_template("ref", params)
         content = call.arg(1)
-        ctx.refs.append(RawRef(call.named.get("name"), call.named.get("group", ""), content))
+        name = _unquote(call.named.get("name")) or None
+        ctx.refs.append(RawRef(name, _unquote(call.named.get("group")), content or None))
         return ref_marker(len(ctx.refs) - 1)
     if key in ("lc", "uc", "lcfirst", "ucfirst"):
         return {
@@ -671,7 +672,7 @@ def _sfn(call: Template, ctx: Context, depth: int) -> str:
     pages = call.get("p", "pp", "page", "pages", "loc")
     if pages:
         metadata["pages"] = expand(pages, ctx, depth + 1).strip()
-    key = "sfn:" + "|".join(authors) + "|" + metadata.get("pages", "")
+    key = "FOOTNOTE" + "".join(authors) + metadata.get("pages", "")  # MediaWiki's anchor
     ctx.refs.append(RawRef(key, "", None, kind="short", metadata=metadata))
     return ref_marker(len(ctx.refs) - 1)
 
@@ -687,11 +688,15 @@ def _harv(call: Template, ctx: Context, depth: int) -> str:
     return f"({names} {year})".strip()
 
 
+def _unquote(value: str | None) -> str:
+    return (value or "").strip().strip("\"'").strip()
+
+
 def _note(call: Template, ctx: Context, depth: int) -> str:
     content = call.arg(1) or call.get("text") or ""
-    ctx.refs.append(
-        RawRef(call.named.get("name"), call.named.get("group", "note"), content, kind="note")
-    )
+    name = _unquote(call.named.get("name")) or None
+    group = _unquote(call.named.get("group")) or "note"
+    ctx.refs.append(RawRef(name, group, content if content.strip() else None, kind="note"))
     return ref_marker(len(ctx.refs) - 1)
 
 
