@@ -78,7 +78,7 @@ def test_anarchism_claims_and_citations() -> None:
 
 
 def test_infobox_and_tables_on_a_real_page() -> None:
-    articles = dict((a.name, a) for _, a in _articles(ENWIKI_PLAIN))
+    articles = {a.name: a for _, a in _articles(ENWIKI_PLAIN)}
     einstein = articles["Albert Einstein"]
     [infobox] = [i for i in einstein.infoboxes if "scientist" in i.name.lower()]
     fields = {p.name: p.value for p in infobox.has_parts[0].has_parts}
