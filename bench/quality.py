@@ -20,16 +20,19 @@ namespace-0 non-redirect pages, matched by id (by title when the id is unknown).
   ``''``, empty parens ``()``/``(;``/``(,``, HTML entities, HTML tags, table markup, any URL.
 * **category leak**: documents with a line equal to one of the page's category names (with or
   without its prefix).
-* **list items kept** / **table cells kept**: wikitext list items (lines ``^[*#]+``) and table
+* **list items kept** / **table cells kept**: wikitext list items (lines ``^[*#]+`` outside
+  templates: infobox fields written as lists are template data) and table
   cells (``|``/``!`` lines inside ``{| |}``, split at ``||``/``!!``, attributes dropped), cleaned of
   markup by a simple regex, are kept when their first 8 word tokens (12 characters for ja/zh)
   appear contiguously in the output's tokens; items with fewer than 3 tokens (4 characters) are
   not counted.
 * **lead F1**: token F1 (bag of lower-cased ``\\w+`` tokens; characters for ja/zh) between the
-  tool's lead (its ``abstract`` when present, else the first paragraph of its text with >= 5
-  tokens) and the REST-summary extract of the same title (``--truth``, the dump's language);
+  tool's lead paragraph (the first paragraph of its ``abstract`` when it has one, else the first
+  paragraph of its text with >= 5 tokens) and the REST-summary extract of the same title
+  (``--truth``, the dump's language);
   **lead-window F1**: the best F1 of the lead or any run of consecutive paragraphs among the
-  first 3; **enterprise abstract F1**: the same against the Wikimedia Enterprise ``abstract`` of
+  first 3; **enterprise abstract F1**: the tool's ``abstract`` (else its lead) against the
+  Wikimedia Enterprise ``abstract`` of
   the same revision (title and dbname match, and the dump's revision id equals the abstract's).
 * **words**: tokens per expected article; **vs ref**: total tokens over the articles that both
   this output and ``--ref`` (WikiExtractor on the same dump) have, divided by the reference's;
@@ -135,6 +138,9 @@ _TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
 _LINK = re.compile(r"\[\[(?:[^\[\]|]*\|)?([^\[\]]*)\]\]")
 _EXTLINK = re.compile(r"\[(?:https?:|ftp:)?//[^\s\]]+\s*([^\]]*)\]")
 _TAG = re.compile(r"<[^<>]*>")
+_INLINE_TAG = re.compile(
+    r"</?(?:sup|sub|small|big|span|b|i|u|s|abbr|font|em|strong)\b[^<>]*>", re.I
+)
 _QUOTES = re.compile(r"'{2,}")
 _LIST_LINE = re.compile(r"^[*#]+(.*)$")
 _BULLET = re.compile(r"^\s*(?:[*#•·▪‣◦–\-]+|\d+[.)])\s")
@@ -157,6 +163,7 @@ def clean_markup(text: str) -> str:
     for _ in range(2):  # nested links: [[File:x|caption with [[link]]]]
         text = _LINK.sub(r"\1", text)
     text = _EXTLINK.sub(r"\1", text)
+    text = _INLINE_TAG.sub("", text)  # km<sup>2</sup> reads as one word
     text = _TAG.sub(" ", text)
     text = html.unescape(_QUOTES.sub("", text))
     return text.replace("{{", " ").replace("}}", " ").replace("|", " ")
@@ -201,7 +208,15 @@ def table_cells(wikitext: str) -> list[str]:
 
 
 def list_items(wikitext: str) -> list[str]:
-    return [m.group(1) for line in wikitext.split("\n") if (m := _LIST_LINE.match(line))]
+    """List items of the article body: list lines outside templates (an infobox field written
+    as a list is template data, not a list a reader sees in the text)."""
+    items: list[str] = []
+    depth = 0
+    for line in _COMMENT.sub("", wikitext).split("\n"):
+        if depth == 0 and (m := _LIST_LINE.match(line)):
+            items.append(m.group(1))
+        depth = max(depth + line.count("{{") - line.count("}}"), 0)
+    return items
 
 
 @dataclass
@@ -272,14 +287,31 @@ def paragraphs(text: str, lang: str) -> list[str]:
 
 
 def lead_of(doc: dict[str, Any] | None, lang: str) -> tuple[str, list[str]]:
-    """(lead used for lead F1, first 3 paragraphs of the text)."""
+    """(lead used for lead F1, first 3 paragraphs of the text).
+
+    The lead is a lead *paragraph*, as the REST-summary truth is: the first paragraph of the
+    tool's ``abstract`` when it has one (tools that build a lead get credit for it), else the
+    first paragraph of its text with >= 5 tokens. The whole ``abstract`` is scored against
+    Enterprise's abstracts (see ``abstract_of``).
+    """
     if doc is None:
         return "", []
     paras = paragraphs(doc.get("text") or "", lang)[:3]
     abstract = doc.get("abstract")
     if isinstance(abstract, str) and abstract.strip():
-        return abstract.strip(), paras
+        first = paragraphs(abstract, lang)
+        if first:
+            return first[0], paras
     return (paras[0] if paras else ""), paras
+
+
+def abstract_of(doc: dict[str, Any] | None, lang: str) -> str:
+    """The tool's ``abstract`` when it has one, else its lead paragraph."""
+    if doc is not None:
+        abstract = doc.get("abstract")
+        if isinstance(abstract, str) and abstract.strip():
+            return abstract.strip()
+    return lead_of(doc, lang)[0]
 
 
 def window_f1(lead: str, paras: list[str], truth: list[str], lang: str) -> float:
@@ -568,7 +600,7 @@ def lead_scores(
             if exp is None or exp.rev_id != int(row.get("rev_id") or -1):
                 continue
             doc = find_doc(exp, by_id, by_title)
-            lead, _paras = lead_of(doc, lang)
+            lead = abstract_of(doc, lang)
             score_ = f1(tokens(lead, lang), tokens(row["abstract"], lang))
             ent_f1s.append(score_)
             details.append({"title": exp.title, "truth": "enterprise", "f1": round(score_, 4)})

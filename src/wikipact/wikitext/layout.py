@@ -19,7 +19,9 @@ from wikipact.wikitext.tables import TABLE_MARKER
 _HEADING = re.compile(r"^(={1,6})\s*(.*?)\s*\1\s*$")
 _LOOSE_HEADING = re.compile(r"^(={2,6})\s*([^=].*?)\s*=*\s*$")  # "== Title" without its closing
 _LIST = re.compile(r"^([*#;:]+)\s*(.*)$")
-_TABLE_JUNK = re.compile(r"^\s*(?:\{\||\|\}|\|-|\|\+|!)")
+_TABLE_JUNK = re.compile(r"^\s*(?:\{\||\|\}|\|-|\|\+|!|\|\s*$)")
+# "[[January]] | [[February]] | ..." lines: navigation, not prose
+_NAV_SEPARATOR = re.compile(r"\s[|·•]\s")
 _EMPTY_PARENS = re.compile(r"\s*[(（]\s*((?:[,;:、，；]\s*|\ue000\d+\ue001\s*)*)[)）]")
 _LEADING_SEP = re.compile(r"([(（])\s*((?:[,;:、，；]\s*|\ue000\d+\ue001\s*)*[,;:、，；]\s*)")
 _TRAILING_SEP = re.compile(r"(?:\s*[,;:、，；])+\s*([)）])")
@@ -149,8 +151,18 @@ def _clean_block(raw: str, ctx: Context) -> tuple[str, list[tuple[int, int]]] | 
     return text, [(min(pos, len(text)), ref) for pos, ref in refs]
 
 
+def _is_navigation(text: str) -> bool:
+    segments = _NAV_SEPARATOR.split(text)
+    if len(segments) < 3:
+        return False
+    return all(len(segment.split()) <= 4 and not segment.endswith(".") for segment in segments)
+
+
 def _add_paragraph(section: Section, raw: str, ctx: Context) -> None:
     cleaned = _clean_block(raw, ctx)
+    if cleaned is not None and _is_navigation(cleaned[0]):
+        ctx.warn("navigation_line")
+        return
     if cleaned is not None:
         section.blocks.append(Block("paragraph", text=cleaned[0], refs=cleaned[1]))
 

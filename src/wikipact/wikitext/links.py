@@ -173,7 +173,18 @@ def _link(inner: str, ctx: Context, depth: int) -> str | None:
             return None
         if prefix_key in langdata.INTERWIKI_LANGUAGE_CODES:
             return None  # interlanguage link: not part of the text
+    if (
+        leading_colon
+        and colon
+        and len(parts) == 1
+        and (prefix_key in ctx.category_prefixes or prefix_key in ctx.file_prefixes)
+    ):
+        target = rest.strip()  # [[:Category:X]] reads as the category's name
     display = parts[-1] if len(parts) > 1 else target
+    if leading_colon and colon and prefix_key in ctx.category_prefixes and len(parts) > 1:
+        shown_prefix, shown_colon, shown_rest = display.partition(":")
+        if shown_colon and shown_prefix.strip().casefold() in ctx.category_prefixes:
+            display = shown_rest  # [[:Category:X|Category:X]] reads as X
     if len(parts) > 1 and not display.strip():  # pipe trick: [[Paris (France)|]] -> Paris
         display = re.sub(
             r"\s*\(.*\)$",

@@ -31,6 +31,10 @@ def extract_tables(text: str, ctx: Context, tables: list[Table]) -> str:
             current.append(line)
             if stripped.startswith("|}"):
                 depth -= 1
+                if depth == 0 and _is_layout(current):
+                    out.extend(_unwrap(current))  # a table used for layout: its text is prose
+                    current = []
+                    continue
                 if depth == 0:
                     table = _parse(current, ctx, len(tables))
                     if table is not None:
@@ -46,6 +50,35 @@ def extract_tables(text: str, ctx: Context, tables: list[Table]) -> str:
             tables.append(table)
             out.append(f"{TABLE_OPEN}{len(tables) - 1}{TABLE_CLOSE}")
     return "\n".join(out)
+
+
+def _is_layout(lines: list[str]) -> bool:
+    """A table that only lays out lists or paragraphs side by side: no header cells, few rows,
+    and list items inside its cells."""
+    rows = sum(1 for line in lines if line.strip().startswith("|-"))
+    if rows > 3:
+        return False
+    if any(line.strip().startswith("!") for line in lines):
+        return False
+    return any(line.lstrip().startswith(("*", "#")) for line in lines[1:-1])
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    out: list[str] = [""]
+    for line in lines[1:-1]:
+        stripped = line.strip()
+        if stripped.startswith(("|-", "|+", "{|", "|}")):
+            continue
+        if stripped.startswith("|"):
+            for cell in _split_cells(stripped[1:], "||"):
+                bar = cell.find("|")
+                if bar >= 0 and "[[" not in cell[:bar] and _ATTRS.match(cell[:bar]):
+                    cell = cell[bar + 1 :]
+                out.extend(["", cell.strip()])
+            continue
+        out.append(line)
+    out.append("")
+    return out
 
 
 def _cell_text(raw: str, ctx: Context) -> str:

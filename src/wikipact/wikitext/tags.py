@@ -13,6 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from wikipact.wikitext.markers import STRAY, keep_marker, ref_marker
+from wikipact.wikitext.texmath import tex_to_text
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 
@@ -27,6 +28,7 @@ PROTECTED_TAGS: dict[str, str] = {
     "syntaxhighlight": "drop",  # program code: not prose (tables go to tables[], code goes)
     "source": "drop",
     "hiero": "keep",
+    "code": "wikitext",  # inline: parsed like any text; a code line of its own is a block: goes
     "gallery": "drop",
     "imagemap": "drop",
     "timeline": "drop",
@@ -102,17 +104,40 @@ def protect_tags(text: str, protected: Protected, counts: dict[str, int]) -> str
             continue
         j = candidates[k]
         content = text[token.end() : tokens[j].start()]
+        if name in ("math", "chem", "ce", "code") and _display_block(
+            text, token, tokens[j], _attrs
+        ):
+            counts["display_" + name] = counts.get("display_" + name, 0) + 1
+            last = tokens[j].end()
+            i = j + 1
+            continue  # a displayed formula is a block of its own, not prose (like a table)
+        if PROTECTED_TAGS[name] == "wikitext":  # not protected after all: leave it in place
+            out.append(text[token.start() : tokens[j].end()])
+            last = tokens[j].end()
+            i = j + 1
+            continue
         if PROTECTED_TAGS[name] == "keep":
             if name == "nowiki":
                 content = html.unescape(content)
-            elif name in ("math", "chem", "ce") and ("{{" in content or "}}" in content):
-                # same TeX, but no "{{" / "}}" that would read as template residue
-                content = content.replace("{{", "{ {").replace("}}", "} }")
+            elif name in ("math", "chem", "ce"):
+                content = tex_to_text(content)
             out.append(protected.add(content))
         last = tokens[j].end()
         i = j + 1
     out.append(text[last:])
     return "".join(out)
+
+
+def _display_block(text: str, start: re.Match[str], end: re.Match[str], attrs: str) -> bool:
+    """A formula shown on a line of its own (``display="block"``, or alone on its line)."""
+    if "block" in attrs.lower():
+        return True
+    line_start = text.rfind("\n", 0, start.start()) + 1
+    line_end = text.find("\n", end.end())
+    line_end = len(text) if line_end < 0 else line_end
+    before = text[line_start : start.start()].strip(" \t:")
+    after = text[end.end() : line_end].strip(" \t.,;")
+    return not before and not after
 
 
 @dataclass
