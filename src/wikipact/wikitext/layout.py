@@ -25,9 +25,10 @@ _NAV_SEPARATOR = re.compile(r"\s[|·•]\s")
 _EMPTY_PARENS = re.compile(r"\s*[(（]\s*((?:[,;:、，；]\s*|\ue000\d+\ue001\s*)*)[)）]")
 _LEADING_SEP = re.compile(r"([(（])\s*((?:[,;:、，；]\s*|\ue000\d+\ue001\s*)*[,;:、，；]\s*)")
 _TRAILING_SEP = re.compile(r"(?:\s*[,;:、，；])+\s*([)）])")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%)\]»”。、，；：！？])")
-_SPACE_AFTER_OPEN = re.compile(r"([(\[«“])\s+")
-_SPACE_BEFORE_MARK = re.compile(r"\s+(\ue000)")
+# one pass: spaces before closing punctuation or a ref marker, and after opening brackets
+_SPACING = re.compile(r" +(?=[,.;:!?%)\]»”。、，；：！？\ue000])|(?<=[(\[«“]) +")
+# only blocks with a separator or nothing inside parentheses need the three passes below
+_PAREN_WORK = re.compile(r"[(（]\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])|[,;:、，；]\s*[)）]")
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*(?=[,;.])")
 _MARKERS = re.compile("\ue000\\d+\ue001")
 _NO_WORDS = re.compile(r"^[\W_]*$", re.U)
@@ -67,17 +68,15 @@ def _keep_markers(match: re.Match[str]) -> str:
 
 def tidy(text: str) -> str:
     """Clean one block: separators left by removed templates, spacing around punctuation."""
-    if "(" in text or "（" in text:
-        text = _LEADING_SEP.sub(_keep_markers, text)
-        text = _TRAILING_SEP.sub(r"\1", text)
-        text = _EMPTY_PARENS.sub(lambda m: "".join(_MARKERS.findall(m.group(1))), text)
     text = " ".join(text.split())
-    if "\ue000" in text:
-        text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+    if "(" in text or "（" in text:
+        if _PAREN_WORK.search(text):
+            text = _LEADING_SEP.sub(_keep_markers, text)
+            text = _TRAILING_SEP.sub(r"\1", text)
+            text = _EMPTY_PARENS.sub(lambda m: "".join(_MARKERS.findall(m.group(1))), text)
     if " " in text:
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-        text = _SPACE_AFTER_OPEN.sub(r"\1", text)
-    if "," in text or ";" in text:
+        text = _SPACING.sub("", text)
+    if ",," in text or ";;" in text or _DOUBLE_PUNCT.search(text):
         text = _DOUBLE_PUNCT.sub("", text)
     return text
 
@@ -141,9 +140,7 @@ def build(text: str, ctx: Context, lead_name: str = "Abstract") -> Layout:
 
 
 def _clean_block(raw: str, ctx: Context) -> tuple[str, list[tuple[int, int]]] | None:
-    text = finish(tidy(raw), ctx)
-    if "\ue000" in text:
-        text = tidy(text)
+    text = tidy(finish(raw, ctx))
     text, refs = take_ref_markers(text)
     text = text.strip()
     if not text or _NO_WORDS.match(text):

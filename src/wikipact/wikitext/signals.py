@@ -12,9 +12,14 @@ _WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W
 STUB_WORDS = 150
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def count_words(text: str) -> int:
     """Words, counting each CJK character as one (those scripts do not separate words)."""
-    return len(_WORD.findall(text))
+    if _CJK.search(text):
+        return len(_WORD.findall(text))
+    return len(text.split())
 
 
 def compute(
