@@ -126,3 +126,11 @@ def test_help_lists_every_command() -> None:
     run = wikipact("--help")
     for command in ("ingest", "parse", "show", "stats", "changes", "fetch", "schema"):
         assert command in run.stdout
+
+
+def test_a_dump_without_index_is_parsed_by_the_workers_identically() -> None:
+    """Whole-file dumps are split into pages here and parsed in the workers, in order."""
+    one = wikipact("parse", str(DATA / "sample-enwiki-pages-articles.xml"), "--workers", "1")
+    two = wikipact("parse", str(DATA / "sample-enwiki-pages-articles.xml"), "--workers", "2")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert one.stdout == two.stdout and one.stdout.count("\n") == 56

@@ -124,32 +124,59 @@ def _run_span_task_packed(args: tuple[TaskSpec, Transform]) -> Batch:
     return run_span_task(*args)
 
 
-def run_sequential_task(spec: TaskSpec, transform: Transform) -> Iterator[Batch]:
-    """Read a whole file in this process, in batches, skipping pages a previous run stored."""
+def _transform_pages(args: tuple[list[RawPage], SiteInfo, Transform]) -> list[Any]:
+    pages, site, transform = args
+    return [transform(page, site) for page in pages]
+
+
+PARALLEL_CHUNK_BYTES = 2 << 20  # wikitext per chunk sent to a worker when reading a whole file
+
+
+def run_sequential_task(
+    spec: TaskSpec, transform: Transform, pool: Any = None, workers: int = 1
+) -> Iterator[Batch]:
+    """Read a whole file in this process, in batches, skipping pages a previous run stored.
+
+    With a ``pool``, this process only splits the XML into pages; the transform (parsing the
+    wikitext, building the record) runs in the workers on chunks of pages, in order.
+    """
     dump = _dump_for(spec)
     errors: list[DumpError] = []
     position = ReadPosition()
-    items: list[Any] = []
     pages = 0
     reported = 0
+    in_flight: deque[tuple[Any, int, int, list[DumpError]]] = deque()
 
-    def batch(finished: bool, fatal: DumpError | None = None) -> Batch:
-        nonlocal items, reported
-        done_bytes = spec.task.size if finished else min(position.compressed_offset, spec.task.size)
+    def batch(
+        items: list[Any],
+        pages_done: int,
+        at: int,
+        errs: list[DumpError],
+        finished: bool,
+        fatal: DumpError | None = None,
+    ) -> Batch:
+        nonlocal reported
+        done_bytes = spec.task.size if finished else min(at, spec.task.size)
         out = Batch(
             task_key=spec.task.key,
             items=items,
-            errors=list(errors),
-            pages_done=pages,
+            errors=errs,
+            pages_done=pages_done,
             finished=finished,
-            bytes_done=done_bytes - reported,
+            bytes_done=max(done_bytes - reported, 0),
             fatal=fatal,
         )
-        reported = done_bytes
-        items = []
-        errors.clear()
+        reported = max(reported, done_bytes)
         return out
 
+    def drain(limit: int) -> Iterator[Batch]:
+        while len(in_flight) > limit:
+            job, pages_done, at, errs = in_flight.popleft()
+            yield batch(job.get(), pages_done, at, errs, False)
+
+    chunk: list[RawPage] = []
+    chunk_bytes = 0
+    items: list[Any] = []
     try:
         for page in dump.task_pages(
             spec.task, on_error=spec.on_error, errors=errors, position=position
@@ -157,13 +184,33 @@ def run_sequential_task(spec: TaskSpec, transform: Transform) -> Iterator[Batch]
             pages += 1
             if pages <= spec.skip_pages:
                 continue
-            items.append(transform(page, spec.site))
-            if len(items) >= SEQUENTIAL_BATCH:
-                yield batch(False)
+            if pool is None:
+                items.append(transform(page, spec.site))
+                if len(items) >= SEQUENTIAL_BATCH:
+                    yield batch(items, pages, position.compressed_offset, _take(errors), False)
+                    items = []
+                continue
+            chunk.append(page)
+            chunk_bytes += len(page.latest.text)
+            if chunk_bytes >= PARALLEL_CHUNK_BYTES or len(chunk) >= SEQUENTIAL_BATCH:
+                job = pool.apply_async(_transform_pages, ((chunk, spec.site, transform),))
+                in_flight.append((job, pages, position.compressed_offset, _take(errors)))
+                chunk, chunk_bytes = [], 0
+                yield from drain(workers * 2)
     except DumpError as exc:
-        yield batch(False, exc)
+        yield from drain(0)
+        done = [transform(p, spec.site) for p in chunk] if chunk else items
+        yield batch(done, pages, position.compressed_offset, _take(errors), False, exc)
         return
-    yield batch(True)
+    yield from drain(0)
+    done = [transform(p, spec.site) for p in chunk] if chunk else items
+    yield batch(done, pages, position.compressed_offset, _take(errors), True)
+
+
+def _take(errors: list[DumpError]) -> list[DumpError]:
+    taken = list(errors)
+    errors.clear()
+    return taken
 
 
 def _ignore_sigint() -> None:
@@ -172,8 +219,12 @@ def _ignore_sigint() -> None:
 
 
 def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) -> Iterator[Batch]:
-    """Batches of every task, in task order; multistream tasks run on ``workers`` processes."""
-    if workers <= 1 or sum(1 for s in specs if s.task.spans is not None) < 2:
+    """Batches of every task, in task order, the work spread over ``workers`` processes.
+
+    Multistream tasks run whole in the workers; files without an index are split into pages
+    here and their pages are transformed in the workers.
+    """
+    if workers <= 1 or not specs:
         for spec in specs:
             if spec.task.spans is None:
                 yield from run_sequential_task(spec, transform)
@@ -194,7 +245,7 @@ def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) 
             submit()
         for spec in specs:
             if spec.task.spans is None:
-                yield from run_sequential_task(spec, transform)
+                yield from run_sequential_task(spec, transform, pool, workers)
                 continue
             result = pending.popleft().get()
             submit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wikipact.model.article import ExternalLink, Infobox, Link
+from wikipact.model.article import ExternalLink, Infobox
 from wikipact.model.raw import SiteInfo
 from wikipact.wikitext import langdata
 from wikipact.wikitext.tags import Protected, RawRef
@@ -23,7 +23,7 @@ class Context:
     dropped: dict[str, int] = field(default_factory=dict)
     maintenance: dict[str, int] = field(default_factory=dict)
     infoboxes: list[Infobox] = field(default_factory=list)
-    links: list[Link] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (target, text) as met
     external_links: list[ExternalLink] = field(default_factory=list)
     categories: dict[str, None] = field(default_factory=dict)
     images: list[tuple[str, str | None, str | None]] = field(default_factory=list)

@@ -32,7 +32,7 @@ from wikipact.wikitext import langdata
 from wikipact.wikitext.context import Context
 from wikipact.wikitext.inline import strip_formatting
 from wikipact.wikitext.layout import Layout, build, section_tree
-from wikipact.wikitext.links import replace_links
+from wikipact.wikitext.links import file_order, make_links, replace_links
 from wikipact.wikitext.references import resolve
 from wikipact.wikitext.sentences import split_sentences
 from wikipact.wikitext.tables import extract_tables
@@ -79,6 +79,7 @@ def parse_wikitext(wikitext: str, site: SiteInfo, title: str) -> ParsedPage:
     text = expand(text, ctx)
     tables: list[Table] = []
     text = extract_tables(text, ctx, tables)
+    image_order = file_order(text, ctx) if "[[" in text else {}
     text = replace_links(text, ctx)
     text = strip_formatting(text)
     layout = build(text, ctx)
@@ -107,9 +108,9 @@ def parse_wikitext(wikitext: str, site: SiteInfo, title: str) -> ParsedPage:
         tables=tuple(tables),
         categories=tuple(ctx.categories),
         templates=tuple(ctx.templates),
-        links=tuple(ctx.links),
+        links=tuple(make_links(ctx.links, ctx)),
         external_links=tuple(ctx.external_links),
-        image=_main_image(ctx),
+        image=_main_image(ctx, image_order),
         main_entity=(
             Entity(identifier=ctx.wikidata, url=f"https://www.wikidata.org/entity/{ctx.wikidata}")
             if ctx.wikidata
@@ -134,11 +135,12 @@ def _refs_of(block) -> list[int]:  # type: ignore[no-untyped-def]
     return [ref for refs in block.item_refs for _, ref in refs]
 
 
-def _main_image(ctx: Context) -> Image | None:
+def _main_image(ctx: Context, order: dict[str, int]) -> Image | None:
     name = ctx.infobox_image
     caption = alt = None
     if name is None and ctx.images:
-        name, caption, alt = ctx.images[0]
+        first = min(ctx.images, key=lambda image: order.get(image[0], len(order)))
+        name, caption, alt = first
     if not name:
         return None
     url = "https://commons.wikimedia.org/wiki/Special:FilePath/" + name.replace(" ", "_")

@@ -65,7 +65,7 @@ def clean_fragment(
     """
     if not _NEEDS_WORK.search(raw):  # most citation fields and infobox values: plain words
         return " ".join(raw.split()), []
-    from wikipact.wikitext.links import replace_links
+    from wikipact.wikitext.links import make_links, replace_links
     from wikipact.wikitext.templates import expand
 
     saved_links, saved_flag = ctx.links, ctx.collect_links
@@ -78,10 +78,8 @@ def clean_fragment(
         if "\ue000" in text:
             text = REF_MARKER.sub("", text)
         text = finish(" ".join(text.split()), ctx)
-        found = ctx.links
+        found = make_links(ctx.links, ctx)
     finally:
         ctx.links = saved_links
         ctx.collect_links = saved_flag
-    if collect and saved_flag:
-        saved_links.extend(found)
     return text, found

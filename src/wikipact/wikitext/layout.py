@@ -28,7 +28,9 @@ _TRAILING_SEP = re.compile(r"(?:\s*[,;:、，；])+\s*([)）])")
 # one pass: spaces before closing punctuation or a ref marker, and after opening brackets
 _SPACING = re.compile(r" +(?=[,.;:!?%)\]»”。、，；：！？\ue000])|(?<=[(\[«“]) +")
 # only blocks with a separator or nothing inside parentheses need the three passes below
-_PAREN_WORK = re.compile(r"[(（]\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])|[,;:、，；]\s*[)）]")
+_PAREN_WORK = re.compile(
+    r"[(（]\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])|[,;:、，；]\s*[)）]"
+)
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*(?=[,;.])")
 _MARKERS = re.compile("\ue000\\d+\ue001")
 _NO_WORDS = re.compile(r"^[\W_]*$", re.U)
@@ -69,11 +71,10 @@ def _keep_markers(match: re.Match[str]) -> str:
 def tidy(text: str) -> str:
     """Clean one block: separators left by removed templates, spacing around punctuation."""
     text = " ".join(text.split())
-    if "(" in text or "（" in text:
-        if _PAREN_WORK.search(text):
-            text = _LEADING_SEP.sub(_keep_markers, text)
-            text = _TRAILING_SEP.sub(r"\1", text)
-            text = _EMPTY_PARENS.sub(lambda m: "".join(_MARKERS.findall(m.group(1))), text)
+    if ("(" in text or "（" in text) and _PAREN_WORK.search(text):
+        text = _LEADING_SEP.sub(_keep_markers, text)
+        text = _TRAILING_SEP.sub(r"\1", text)
+        text = _EMPTY_PARENS.sub(lambda m: "".join(_MARKERS.findall(m.group(1))), text)
     if " " in text:
         text = _SPACING.sub("", text)
     if ",," in text or ";;" in text or _DOUBLE_PUNCT.search(text):

@@ -14,6 +14,8 @@ from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
 
 _BRACKETS = re.compile(r"\[\[|\]\]")
+_PIPE_TRICK = re.compile(r"\s*\(.*\)$")
+_SIMPLE_LINK = re.compile(r"\[\[([^\[\]]*)\]\]([^\W\d_]*)")
 _TRAIL = re.compile(r"[^\W\d_]+", re.U)  # letters glued after ]] belong to the link text
 _EXTERNAL = re.compile(
     r"\[((?:https?:|ftp:|mailto:|//)[^\s\[\]<>\"]+)(?:[ \t\u00a0]+([^\]\n]*))?\]", re.I
@@ -29,42 +31,6 @@ _IMAGE_OPTION = re.compile(
     r"izquierda|derecha|miniaturadaimagem|サムネイル|右|左|中央|なし)\s*=.*)$",
     re.I,
 )
-
-
-def _pairs(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    stack: list[int] = []
-    pairs: list[tuple[int, int]] = []
-    stray: list[tuple[int, int]] = []
-    for match in _BRACKETS.finditer(text):
-        if match.group() == "[[":
-            stack.append(match.start())
-        elif stack:
-            start = stack.pop()
-            if not stack:
-                pairs.append((start, match.end()))
-        else:
-            stray.append((match.start(), match.end()))
-    stray.extend((p, p + 2) for p in stack)
-    if stack and pairs:  # links nested under an unmatched [[ are top-level after all
-        pairs = _rescan_under(text, stack, pairs)
-    return pairs, sorted(stray)
-
-
-def _rescan_under(
-    text: str, unmatched: list[int], pairs: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    stack: list[int] = []
-    bad = set(unmatched)
-    for match in _BRACKETS.finditer(text):
-        if match.group() == "[[":
-            if match.start() not in bad:
-                stack.append(match.start())
-        elif stack:
-            start = stack.pop()
-            if not stack:
-                found.append((start, match.end()))
-    return found
 
 
 _URL_UNSAFE = re.compile(r'[%?#"<>\s]')
@@ -91,37 +57,53 @@ def normalize_target(target: str, ctx: Context) -> str:
     return target
 
 
+_PREFIXED_LINK = re.compile(r"\[\[\s*([^:\[\]|\n]{1,40}?)\s*:\s*([^|\]\n]+)")
+
+
+def file_order(text: str, ctx: Context) -> dict[str, int]:
+    """Position of each file link in the text: links are resolved inside out, so the order in
+    which images are met is not the reading order; this is."""
+    order: dict[str, int] = {}
+    for match in _PREFIXED_LINK.finditer(text):
+        if match.group(1).casefold() in ctx.file_prefixes:
+            order.setdefault(" ".join(match.group(2).replace("_", " ").split()), len(order))
+    return order
+
+
 def replace_links(text: str, ctx: Context, depth: int = 0) -> str:
-    """Wikilinks become their text; files, categories and interlanguage links are collected."""
+    """Wikilinks become their text; files, categories and interlanguage links are collected.
+
+    Links without brackets inside are replaced by one regular-expression pass (most links);
+    a link holding links (a file with a captioned link) is resolved by the next pass, from the
+    inside out, at most ``MAX_DEPTH`` passes; brackets left unmatched are dropped.
+    """
+    if "[[" in text:
+        for _ in range(MAX_DEPTH):
+            replaced = _SIMPLE_LINK.sub(lambda m: _simple(m, ctx, depth), text)
+            if replaced == text:
+                break
+            text = replaced
+            if "[[" not in text:
+                break
     if "[[" in text or "]]" in text:
-        pairs, stray = _pairs(text)
-        if stray:
-            ctx.warn("unbalanced_brackets", len(stray))
-        events = sorted([(s, e, True) for s, e in pairs] + [(s, e, False) for s, e in stray])
-        out: list[str] = []
-        last = 0
-        for start, end, is_link in events:
-            if start < last:
-                continue
-            out.append(text[last:start])
-            last = end
-            if not is_link:
-                continue
-            shown = _link(text[start + 2 : end - 2], ctx, depth)
-            if shown is None:
-                continue
-            trail = _TRAIL.match(text, end)
-            if trail and shown:
-                shown += trail.group()
-                last = trail.end()
-            out.append(shown)
-        out.append(text[last:])
-        text = "".join(out)
+        ctx.warn("unbalanced_brackets", text.count("[[") + text.count("]]"))
+        text = text.replace("[[", "").replace("]]", "")
     if "[" in text and ("//" in text or "mailto:" in text.lower()):
         text = _EXTERNAL.sub(lambda m: _external(m, ctx), text)
     if "://" in text:
         text = _BARE_URL.sub(lambda m: _bare(m, ctx), text)
     return text
+
+
+def _simple(match: re.Match[str], ctx: Context, depth: int) -> str:
+    whole = match.string
+    start = match.start()
+    nested = whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start)  # inside a caption
+    shown = _link(match.group(1), ctx, depth, collect=not nested)
+    trail = match.group(2)
+    if shown is None:
+        return trail
+    return shown + trail if shown else trail
 
 
 def _external(match: re.Match[str], ctx: Context) -> str:
@@ -150,7 +132,19 @@ def _split_link(inner: str) -> list[str]:
     return split_params(inner)
 
 
-def _link(inner: str, ctx: Context, depth: int) -> str | None:
+def _link(inner: str, ctx: Context, depth: int, collect: bool = True) -> str | None:
+    if ":" not in inner and inner.count("|") <= 1 and "\n" not in inner:
+        # an ordinary article link, [[Target]] or [[Target|label]]: most links of a page
+        bar = inner.find("|")
+        target = (inner if bar < 0 else inner[:bar]).strip()
+        if not target:
+            return None
+        display = target if bar < 0 else inner[bar + 1 :]
+        if bar >= 0 and not display.strip():
+            display = _PIPE_TRICK.sub("", target)
+        if collect and ctx.collect_links and target[0] != "#":
+            ctx.links.append((target, display.strip()))
+        return display
     if depth >= MAX_DEPTH:
         ctx.warn("link_nesting_too_deep")
         return ""
@@ -168,7 +162,7 @@ def _link(inner: str, ctx: Context, depth: int) -> str | None:
             _image(rest, parts[1:], ctx, depth)
             return None
         if prefix_key in ctx.category_prefixes:
-            if ctx.collect_links:
+            if collect and ctx.collect_links:
                 ctx.categories.setdefault(" ".join(rest.replace("_", " ").split()), None)
             return None
         if prefix_key in langdata.INTERWIKI_LANGUAGE_CODES:
@@ -198,10 +192,22 @@ def _link(inner: str, ctx: Context, depth: int) -> str | None:
         or prefix_key in langdata.INTERWIKI_LANGUAGE_CODES
     ):
         return display if len(parts) > 1 else rest
-    if ctx.collect_links and target and not target.startswith("#"):
-        name = normalize_target(target, ctx)
-        ctx.links.append(Link(name=name, url=page_url(ctx, name), text=display.strip()))
+    if collect and ctx.collect_links and target and not target.startswith("#"):
+        ctx.links.append((target, display.strip()))
     return display
+
+
+def make_links(found: list[tuple[str, str]], ctx: Context) -> list[Link]:
+    """``Link`` records for the (target, text) pairs met, normalising each target once."""
+    cache: dict[str, tuple[str, str]] = {}
+    links: list[Link] = []
+    for target, text in found:
+        resolved = cache.get(target)
+        if resolved is None:
+            name = normalize_target(target, ctx)
+            resolved = cache[target] = (name, page_url(ctx, name))
+        links.append(Link(name=resolved[0], url=resolved[1], text=text))
+    return links
 
 
 def _image(name: str, options: list[str], ctx: Context, depth: int) -> None:
