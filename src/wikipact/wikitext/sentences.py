@@ -132,7 +132,8 @@ def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
 
 
 def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
+    end = len(text)
+    while pos < end and text[pos] in " \n\t":
         pos += 1
     return pos
 

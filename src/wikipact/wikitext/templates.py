@@ -447,6 +447,11 @@ def _image_name(raw: str, ctx: Context) -> str | None:
 # -- citations ---------------------------------------------------------------------------------
 
 
+_LITERAL_FIELDS = frozenset(
+    {"url", "archive_url", "doi", "isbn", "date", "access_date", "archive_date", "pages"}
+)
+
+
 def citation_metadata(call: Template, ctx: Context, depth: int) -> dict[str, str]:
     from wikipact.wikitext.inline import clean_fragment
 
@@ -457,7 +462,10 @@ def citation_metadata(call: Template, ctx: Context, depth: int) -> dict[str, str
         canonical = canonical_parameter(key)
         if canonical is None or not raw.strip():
             continue
-        value, _ = clean_fragment(raw, ctx, depth + 1)
+        if canonical in _LITERAL_FIELDS and "{{" not in raw and "[[" not in raw:
+            value = raw.strip()  # URLs, identifiers and dates are taken as written
+        else:
+            value, _ = clean_fragment(raw, ctx, depth + 1)
         if not value:
             continue
         if canonical == "author":
