@@ -50,3 +50,10 @@ def test_case(name: str, case: dict[str, str]) -> None:
         ]
         for claim in parsed.claims:
             assert parsed.text[claim.start : claim.end] == claim.text
+
+
+def test_links_in_captions_are_not_text_links() -> None:
+    parsed = parse_wikitext(
+        "[[File:X.jpg|thumb|The [[Eiffel Tower]] at night]][[Paris]] is a city.", SITE, "Test"
+    )
+    assert [link.name for link in parsed.links] == ["Paris"]
