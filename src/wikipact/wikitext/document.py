@@ -80,7 +80,8 @@ def parse_wikitext(wikitext: str, site: SiteInfo, title: str) -> ParsedPage:
     tables: list[Table] = []
     text = extract_tables(text, ctx, tables)
     image_order = file_order(text, ctx) if "[[" in text else {}
-    text = replace_links(text, ctx)
+    # without file links no link can sit in a caption: skip that check on the first pass
+    text = replace_links(text, ctx, nesting=bool(image_order))
     text = strip_formatting(text)
     layout = build(text, ctx)
     used = {

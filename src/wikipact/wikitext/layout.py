@@ -27,6 +27,7 @@ _LEADING_SEP = re.compile(r"([(（])\s*((?:[,;:、，；]\s*|\ue000\d+\ue001\s*)
 _TRAILING_SEP = re.compile(r"(?:\s*[,;:、，；])+\s*([)）])")
 # one pass: spaces before closing punctuation or a ref marker, and after opening brackets
 _SPACING = re.compile(r" +(?=[,.;:!?%)\]»”。、，；：！？\ue000])|(?<=[(\[«“]) +")
+_NEEDS_SPACING = re.compile(r" [,.;:!?%)\]»”。、，；：！？\ue000]|[(\[«“] ")
 # only blocks with a separator or nothing inside parentheses need the three passes below
 _PAREN_WORK = re.compile(
     r"[(（]\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])|[,;:、，；]\s*[)）]"
@@ -75,7 +76,7 @@ def tidy(text: str) -> str:
         text = _LEADING_SEP.sub(_keep_markers, text)
         text = _TRAILING_SEP.sub(r"\1", text)
         text = _EMPTY_PARENS.sub(lambda m: "".join(_MARKERS.findall(m.group(1))), text)
-    if " " in text:
+    if _NEEDS_SPACING.search(text):
         text = _SPACING.sub("", text)
     if ",," in text or ";;" in text or _DOUBLE_PUNCT.search(text):
         text = _DOUBLE_PUNCT.sub("", text)

@@ -71,7 +71,7 @@ def file_order(text: str, ctx: Context) -> dict[str, int]:
     return order
 
 
-def replace_links(text: str, ctx: Context, depth: int = 0) -> str:
+def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = True) -> str:
     """Wikilinks become their text; files, categories and interlanguage links are collected.
 
     Links without brackets inside are replaced by one regular-expression pass (most links);
@@ -80,7 +80,8 @@ def replace_links(text: str, ctx: Context, depth: int = 0) -> str:
     """
     if "[[" in text:
         for _ in range(MAX_DEPTH):
-            replaced = _SIMPLE_LINK.sub(lambda m: _simple(m, ctx, depth), text)
+            replaced = _SIMPLE_LINK.sub(lambda m: _simple(m, ctx, depth, nesting), text)
+            nesting = True  # a second pass resolves links that held links
             if replaced == text:
                 break
             text = replaced
@@ -96,10 +97,12 @@ def replace_links(text: str, ctx: Context, depth: int = 0) -> str:
     return text
 
 
-def _simple(match: re.Match[str], ctx: Context, depth: int) -> str:
-    whole = match.string
-    start = match.start()
-    nested = whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start)  # inside a caption
+def _simple(match: re.Match[str], ctx: Context, depth: int, nesting: bool) -> str:
+    nested = False
+    if nesting:  # is this link inside another one (an image caption)?
+        whole = match.string
+        start = match.start()
+        nested = whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start)
     shown = _link(match.group(1), ctx, depth, collect=not nested)
     trail = match.group(2)
     if shown is None:

@@ -109,8 +109,15 @@ ABBREVIATIONS = frozenset(
 )
 
 
+_ANY_MARK = re.compile(r"[.!?…。！？।॥;;]")
+
+
 def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of ``text`` (whitespace between them excluded)."""
+    if not _ANY_MARK.search(text):  # no terminator at all: one sentence (most list items)
+        start = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        return [(start, end)] if end > start else []
     spans: list[tuple[int, int]] = []
     start = _skip_space(text, 0)
     greek = language == "el"
