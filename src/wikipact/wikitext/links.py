@@ -80,7 +80,8 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
     """
     if "[[" in text:
         for _ in range(MAX_DEPTH):
-            replaced = _SIMPLE_LINK.sub(lambda m: _simple(m, ctx, depth, nesting), text)
+            check = nesting
+            replaced = _SIMPLE_LINK.sub(lambda m, check=check: _simple(m, ctx, depth, check), text)
             nesting = True  # a second pass resolves links that held links
             if replaced == text:
                 break
