@@ -125,7 +125,12 @@ def _citation(content: str, ctx: Context) -> tuple[str, dict[str, str], bool]:
     """Kind and metadata of the first citation template in a ref, and whether it is all of it."""
     if "{{" not in content:
         return "text", {}, False
-    top, _ = scan(content)
+    stripped = content.strip()
+    if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
+        top = [(0, len(stripped))]  # one template and nothing nested: no need to scan
+        content = stripped
+    else:
+        top, _ = scan(content)
     for start, end in top:
         name, params = parse_call(content[start + 2 : end - 2])
         name = normalize_name(name, ctx)

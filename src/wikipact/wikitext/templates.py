@@ -209,6 +209,8 @@ def split_params(inner: str) -> list[str]:
     """Split a template's inside at the ``|`` that are not inside nested templates or links."""
     if "|" not in inner:
         return [inner]
+    if "{{" not in inner and "[[" not in inner:  # nothing nested: every bar separates
+        return inner.split("|")
     parts: list[str] = []
     depth = 0
     last = 0
