@@ -151,6 +151,8 @@ def _clean_block(raw: str, ctx: Context) -> tuple[str, list[tuple[int, int]]] | 
 
 
 def _is_navigation(text: str) -> bool:
+    if " | " not in text and " · " not in text and " • " not in text and "|" not in text:
+        return False
     segments = _NAV_SEPARATOR.split(text)
     if len(segments) < 3:
         return False
