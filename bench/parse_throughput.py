@@ -779,7 +779,10 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=DEFAULT_OUT, help=f"results folder (default {DEFAULT_OUT})"
     )
     parser.add_argument(
-        "--tmp", type=Path, default=Path("/tmp"), help="where wikipact writes its JSONL (/tmp)"
+        "--tmp",
+        type=Path,
+        default=Path(tempfile.gettempdir()),
+        help="where wikipact writes its JSONL (default: the system temporary folder)",
     )
     parser.add_argument(
         "--procs", type=int, default=2, help="processes of the reference (b) (default 2)"

@@ -1,8 +1,8 @@
 """Time one command over a benchmark dump, K times, on a quiet machine.
 
     python bench/speed.py --label hf-p2 --dump bench/data/speed50.xml --repeat 3 \\
-        --out bench/results/speed.jsonl --clean /tmp/out.jsonl -- \\
-        bench/.venv-peers/bin/python bench/peers.py hf bench/data/speed50.xml /tmp/out.jsonl --processes 2
+        --out bench/results/speed.jsonl --clean out.jsonl -- \\
+        bench/.venv-peers/bin/python bench/peers.py hf bench/data/speed50.xml out.jsonl --processes 2
 
 Before each run it waits until the whole machine's CPU use over one second is at most
 ``--max-busy`` % (default 10; gives up after ``--max-wait`` s, default 300, and runs anyway).

@@ -1,6 +1,6 @@
 """Tests of wikipact.wikitext.langdata: the shape of its tables, its helpers, corpus evidence.
 
-The corpus tests read the assembled dumps of the shared corpus (``/work/shared/corpus``, or
+The corpus tests read the assembled dumps of the shared corpus (``../shared/corpus`` beside the checkout, or
 ``$WIKIPACT_CORPUS``) and are skipped when it is absent. ``pytest -s`` shows the coverage table.
 """
 

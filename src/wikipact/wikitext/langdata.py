@@ -12,7 +12,7 @@ caller used), with spaces as word separators. Look template names up through
 Where the lists come from
 =========================
 
-1. **The corpus** (``/work/shared/corpus``): the ``<siteinfo>`` of every dump there (20 assembled
+1. **The corpus** (``../shared/corpus`` beside the checkout): the ``<siteinfo>`` of every dump there (20 assembled
    dumps plus the originals: aawiki, bgwiki, dewiktionary, frwiktionary ...) gives the local name
    of the File (6), Media (-2), Template (10) and Category (14) namespaces of 24 wikis; all of them
    are here, and ``tests/wikitext/test_langdata.py`` checks those of the 20 assembled dumps. The
