@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -105,14 +106,7 @@ def changes_command(
     store = open_store(db or default_db_url(), readonly=True)
     try:
         for event in store.changes(after=after, limit=limit):
-            typer.echo(
-                json.dumps(
-                    event.__dict__
-                    if hasattr(event, "__dict__")
-                    else {name: getattr(event, name) for name in event.__slots__},
-                    ensure_ascii=False,
-                )
-            )
+            typer.echo(json.dumps(dataclasses.asdict(event), ensure_ascii=False))
     finally:
         store.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -36,7 +36,7 @@ class RatesColumn(ProgressColumn):
 
 
 @contextmanager
-def progress_bar(description: str, total_bytes: int | None) -> Iterator[callable]:  # type: ignore[valid-type]
+def progress_bar(description: str, total_bytes: int | None) -> Iterator[Callable[[int, int], None]]:
     """Yields ``update(pages, bytes)``; the bar is drawn only on a terminal."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),

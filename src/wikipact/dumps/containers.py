@@ -43,13 +43,6 @@ def detect_container(head: bytes) -> str:
     return "plain"
 
 
-class Position(Protocol):
-    """Where a decompressing reader is, for progress bars and error messages."""
-
-    compressed_offset: int
-    stream_offset: int | None
-
-
 @dataclass
 class ReadPosition:
     compressed_offset: int = 0

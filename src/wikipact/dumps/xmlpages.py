@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -37,7 +37,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PROLOG_LIMIT = 1 << 16  # bytes allowed before the first element
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>")
-_CLOSING_ROOT = re.compile(rb"</mediawiki>\s*$")
 
 
 def _local(tag: object) -> str:
@@ -49,7 +48,6 @@ class Header:
     """What the document prolog and root element say before the first page."""
 
     fragment: bool  # True when the document is bare <page> elements without a root
-    root_attrs: dict[str, str] = field(default_factory=dict)
 
 
 _ALLOWED_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii"}

@@ -111,12 +111,9 @@ def ingest(
     try:
         for dump in dumps:
             store.put_site(dump.site)
-            specs = specs_for(
-                dump, on_error=options.on_error, done=run.tasks, task_bytes=options.task_bytes
-            )
-            skipped = [
-                t for t in dump.tasks(options.task_bytes) if run.tasks.get(t.key, (0, False))[1]
-            ]
+            tasks = dump.tasks(options.task_bytes)
+            specs = specs_for(dump, on_error=options.on_error, done=run.tasks, tasks=tasks)
+            skipped = [t for t in tasks if run.tasks.get(t.key, (0, False))[1]]
             summary.resumed_tasks += len(skipped)
             if progress and skipped:
                 progress(0, sum(t.size for t in skipped))

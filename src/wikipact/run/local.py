@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wikipact.dumps.containers import ReadPosition, open_file
-from wikipact.dumps.reader import DEFAULT_TASK_BYTES, Dump, Task
+from wikipact.dumps.reader import Dump, Task
 from wikipact.errors import DumpError
 from wikipact.model.raw import RawPage, SiteInfo
 
@@ -55,12 +55,12 @@ def specs_for(
     *,
     on_error: str,
     done: dict[str, tuple[int, bool]] | None = None,
-    task_bytes: int = DEFAULT_TASK_BYTES,
+    tasks: list[Task] | None = None,
 ) -> list[TaskSpec]:
-    """Task specs of a dump, leaving out tasks a previous run finished."""
+    """Task specs of a dump (its default tasks unless given), leaving out finished ones."""
     done = done or {}
     specs = []
-    for task in dump.tasks(task_bytes):
+    for task in tasks if tasks is not None else dump.tasks():
         pages, finished = done.get(task.key, (0, False))
         if finished:
             continue

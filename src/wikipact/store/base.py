@@ -15,8 +15,6 @@ from wikipact.errors import DumpError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
 
-CHANGE_KINDS = ("create", "update", "redirect", "delete")
-
 
 @dataclass(frozen=True, slots=True)
 class ChangeEvent:

@@ -13,11 +13,9 @@ from wikipact.model.article import ExternalLink, Link
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
 
-_BRACKETS = re.compile(r"\[\[|\]\]")
 _PIPE_TRICK = re.compile(r"\s*\(.*\)$")
 # a link with no link inside (single brackets are text: "[sic]", "[1]")
 _SIMPLE_LINK = re.compile(r"\[\[((?:[^\[\]]|\[(?!\[)|\](?!\]))*)\]\]([^\W\d_]*)")
-_TRAIL = re.compile(r"[^\W\d_]+", re.U)  # letters glued after ]] belong to the link text
 _EXTERNAL = re.compile(
     r"\[((?:https?:|ftp:|mailto:|//)[^\s\[\]<>\"]+)(?:[ \t\u00a0]+([^\]\n]*))?\]", re.I
 )

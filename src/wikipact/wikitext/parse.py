@@ -37,10 +37,6 @@ from wikipact.wikitext.document import ParsedPage, parse_wikitext
 from wikipact.wikitext.signals import compute as compute_signals
 
 
-def content_sha256(wikitext: str) -> str:
-    return hashlib.sha256(wikitext.encode("utf-8")).hexdigest()
-
-
 def _size_and_sha256(wikitext: str) -> tuple[int, str]:
     data = wikitext.encode("utf-8")
     return len(data), hashlib.sha256(data).hexdigest()

@@ -6,6 +6,7 @@ import re
 
 from wikipact.model.article import Table
 from wikipact.wikitext.context import Context
+from wikipact.wikitext.split import split_outside
 
 TABLE_OPEN = "\ue004"
 TABLE_CLOSE = "\ue005"
@@ -93,31 +94,12 @@ def _cell_text(raw: str, ctx: Context) -> str:
     return text
 
 
-_CELL_TOKENS = {
-    "||": re.compile(r"\[\[|\]\]|\|\|"),
-    "!!": re.compile(r"\[\[|\]\]|!!"),
-}
-
-
 def _split_cells(line: str, sep: str) -> list[str]:
     if sep not in line:
         return [line]
     if "[[" not in line:
         return line.split(sep)
-    cells: list[str] = []
-    depth = 0
-    last = 0
-    for match in _CELL_TOKENS[sep].finditer(line):
-        token = match.group()
-        if token == "[[":
-            depth += 1
-        elif token == "]]":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            cells.append(line[last : match.start()])
-            last = match.end()
-    cells.append(line[last:])
-    return cells
+    return split_outside(line, sep)
 
 
 def _parse(lines: list[str], ctx: Context, index: int) -> Table | None:

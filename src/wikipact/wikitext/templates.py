@@ -18,29 +18,15 @@ from wikipact.model.article import Infobox, Part
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
 from wikipact.wikitext.markers import ref_marker
+from wikipact.wikitext.split import split_outside
 from wikipact.wikitext.tags import RawRef
 
 _BRACES = re.compile(r"\{\{|\}\}")
-_SPLIT = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
 _SPACES = re.compile(r"[\s_]+")
 _QID = re.compile(r"^Q\d+$")
 
 MONTHS: dict[str, list[str]] = {
     "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "simple": [
         "January",
         "February",
         "March",
@@ -140,6 +126,7 @@ MONTHS: dict[str, list[str]] = {
     ],
 }
 _ONE_ARG_DATE = re.compile(r"^\s*\d{1,4}[\s/.\-]+\w+[\s/.\-]+\d{1,4}\s*$")
+MONTHS["simple"] = MONTHS["en"]  # Simple English writes dates as English does
 _ORDINAL = re.compile(r"^\d+(?:e|er|re|es|ers|res|ème|ᵉ|er|nd|rd|th|st)$")
 
 
@@ -211,20 +198,7 @@ def split_params(inner: str) -> list[str]:
         return [inner]
     if "{{" not in inner and "[[" not in inner:  # nothing nested: every bar separates
         return inner.split("|")
-    parts: list[str] = []
-    depth = 0
-    last = 0
-    for match in _SPLIT.finditer(inner):
-        token = match.group()
-        if token in ("{{", "[["):
-            depth += 1
-        elif token in ("}}", "]]"):
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            parts.append(inner[last : match.start()])
-            last = match.end()
-    parts.append(inner[last:])
-    return parts
+    return split_outside(inner, "|")
 
 
 def parse_call(inner: str) -> tuple[str, list[str]]:
@@ -796,7 +770,7 @@ _RENDERERS: dict[str, Renderer] = {
     "century": _century,
     "passthrough": _passthrough,
     "literal": _literal,
-    "ordinal": lambda call, ctx, depth: call.name,
+    "ordinal": _ordinal,
     "list": _list,
     "pagename": lambda call, ctx, depth: ctx.title,
     "ref": _ref,
