@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from wikipact.model.article import ExternalLink, Infobox
 from wikipact.model.raw import SiteInfo
@@ -10,6 +11,22 @@ from wikipact.wikitext import langdata
 from wikipact.wikitext.tags import Protected, RawRef
 
 MAX_DEPTH = 24  # template/link nesting deeper than this is dropped (and reported)
+
+
+@lru_cache(maxsize=64)
+def _site_tables(
+    site: SiteInfo,
+) -> tuple[str, str, bool, frozenset[str], frozenset[str], frozenset[str]]:
+    """What a wiki's site info means for parsing, worked out once per wiki, not per page."""
+    names = {ns.key: ns.name.casefold() for ns in site.namespaces if ns.name}
+    return (
+        site.server,
+        site.language.split("-")[0],
+        site.case == "first-letter",
+        langdata.FILE_NAMESPACE_ALIASES | {names[k] for k in (6, -2) if k in names},
+        langdata.CATEGORY_NAMESPACE_ALIASES | ({names[14]} if 14 in names else set()),
+        langdata.TEMPLATE_NAMESPACE_ALIASES | ({names[10]} if 10 in names else set()),
+    )
 
 
 @dataclass
@@ -40,19 +57,14 @@ class Context:
     language: str = ""
 
     def __post_init__(self) -> None:
-        self.server = self.site.server
-        self.language = self.site.language.split("-")[0]
-        self.first_letter = self.site.case == "first-letter"
-        names = {ns.key: ns.name.casefold() for ns in self.site.namespaces if ns.name}
-        self.file_prefixes = langdata.FILE_NAMESPACE_ALIASES | {
-            names[k] for k in (6, -2) if k in names
-        }
-        self.category_prefixes = langdata.CATEGORY_NAMESPACE_ALIASES | (
-            {names[14]} if 14 in names else set()
-        )
-        self.template_prefixes = langdata.TEMPLATE_NAMESPACE_ALIASES | (
-            {names[10]} if 10 in names else set()
-        )
+        (
+            self.server,
+            self.language,
+            self.first_letter,
+            self.file_prefixes,
+            self.category_prefixes,
+            self.template_prefixes,
+        ) = _site_tables(self.site)
 
     def warn(self, kind: str, count: int = 1) -> None:
         self.warnings[kind] = self.warnings.get(kind, 0) + count
