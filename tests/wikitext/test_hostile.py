@@ -151,3 +151,21 @@ def test_a_page_over_its_cpu_budget_falls_back_to_plain_text() -> None:
         page, revisions=(msgspec.structs.replace(page.revisions[0], text=_real_text()),)
     )
     assert "parse_timeout: 1" not in parse_article(normal, SITE, budget=30).parse_warnings
+
+
+def test_the_budget_holds_where_no_timer_signal_arrives() -> None:
+    """Off the main thread (or where a sandbox drops SIGPROF) the budget is checked at the end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wikipact.model.raw import RawPage, RawRevision
+    from wikipact.wikitext.parse import parse_article
+
+    page = RawPage(
+        title="Anarchism",
+        namespace=0,
+        identifier=12,
+        revisions=(RawRevision(identifier=1, timestamp="2020-01-01T00:00:00Z", text=_real_text()),),
+    )
+    with ThreadPoolExecutor(1) as pool:
+        article = pool.submit(parse_article, page, SITE, budget=0.001).result()
+    assert article.parse_warnings == ("parse_timeout: 1",)
