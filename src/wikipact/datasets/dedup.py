@@ -1,0 +1,175 @@
+"""Deduplication: the same page twice, exact copies, and near-duplicates (MinHash LSH).
+
+Three passes over the candidates that survived the filters, each keeping the *best* copy of a group
+and dropping the others with a reason:
+
+1. ``same_page``: one record per id (project + page id), e.g. a page in two dumps at two revisions;
+2. ``exact_duplicate``: identical normalised text (Unicode NFKC, case-folded, words only);
+3. ``near_duplicate``: estimated Jaccard similarity of word shingles at or above the threshold,
+   found with datasketch's MinHash LSH and confirmed on the signatures; groups are the connected
+   components of confirmed pairs.
+
+The best copy is the newest revision (``date_modified``, then revision id), then the one with more
+references, then the smaller id, so the choice never depends on input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from wikipact.datasets.recipe import Dedup
+
+_WORD = re.compile(r"\w+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def normalise(text: str) -> list[str]:
+    """Words of the text, NFKC-normalised and case-folded (CJK characters count as words)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if _CJK.search(text):
+        return [c for c in text if not c.isspace() and (c.isalnum())]
+    return _WORD.findall(text)
+
+
+def text_hash(words: list[str]) -> bytes:
+    return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=16).digest()
+
+
+def signature(words: list[str], num_perm: int, shingle: int) -> bytes:
+    """The MinHash signature of the text's ``shingle``-word shingles, as little-endian uint32."""
+    if len(words) <= shingle:
+        shingles = [" ".join(words).encode("utf-8")]
+    else:
+        shingles = [
+            " ".join(words[i : i + shingle]).encode("utf-8")
+            for i in range(len(words) - shingle + 1)
+        ]
+    minhash = MinHash(num_perm=num_perm, seed=1)
+    minhash.update_batch(shingles)
+    return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What deduplication needs of one kept record; ``ordinal`` is its position in the build."""
+
+    ordinal: int
+    id: str
+    revision_id: int
+    date_modified: str
+    references: int
+    text_hash: bytes
+    signature: bytes | None
+
+
+@dataclass
+class Cluster:
+    kind: str  # same_page | exact_duplicate | near_duplicate
+    kept: str
+    dropped: list[str]
+    similarity: float | None = None  # lowest confirmed similarity in a near-duplicate cluster
+
+
+@dataclass
+class DedupResult:
+    dropped: dict[int, tuple[str, str]] = field(default_factory=dict)  # ordinal -> (reason, kept)
+    clusters: list[Cluster] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for reason, _ in self.dropped.values():
+            out[reason] = out.get(reason, 0) + 1
+        return out
+
+
+def _best_first(group: Iterable[Candidate]) -> list[Candidate]:
+    """Newest revision first, then most references, then the smaller id (stable sorts)."""
+    by_id = sorted(group, key=lambda c: c.id)
+    return sorted(by_id, key=lambda c: (c.date_modified, c.revision_id, c.references), reverse=True)
+
+
+def deduplicate(candidates: Iterable[Candidate], rules: Dedup) -> DedupResult:
+    result = DedupResult()
+    alive = _collapse(list(candidates), lambda c: c.id, "same_page", result)
+    if rules.exact:
+        alive = _collapse(alive, lambda c: c.text_hash, "exact_duplicate", result)
+    if rules.near:
+        _near(alive, rules, result)
+    result.clusters.sort(key=lambda c: (c.kind, c.kept))
+    return result
+
+
+def _collapse(
+    items: list[Candidate], key: Callable[[Candidate], object], reason: str, result: DedupResult
+) -> list[Candidate]:
+    groups: dict[object, list[Candidate]] = {}
+    for c in items:
+        groups.setdefault(key(c), []).append(c)
+    alive = []
+    for group in groups.values():
+        if len(group) == 1:
+            alive.append(group[0])
+            continue
+        best, *rest = _best_first(group)
+        alive.append(best)
+        for c in rest:
+            result.dropped[c.ordinal] = (reason, best.id)
+        result.clusters.append(Cluster(reason, best.id, sorted(c.id for c in rest)))
+    alive.sort(key=lambda c: c.ordinal)
+    return alive
+
+
+def _near(items: list[Candidate], rules: Dedup, result: DedupResult) -> None:
+    items = [c for c in items if c.signature is not None]
+    if len(items) < 2:
+        return
+    lsh = MinHashLSH(threshold=rules.threshold, num_perm=rules.num_perm)
+    signatures = {}
+    for n, c in enumerate(items):
+        values = np.frombuffer(c.signature, dtype="<u4")  # type: ignore[arg-type]
+        signatures[n] = values
+        lsh.insert(n, MinHash(num_perm=rules.num_perm, seed=1, hashvalues=values))
+    parent = list(range(len(items)))
+    lowest: dict[int, float] = {}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pairs = []
+    for n in range(len(items)):
+        minhash = MinHash(num_perm=rules.num_perm, seed=1, hashvalues=signatures[n])
+        for m in lsh.query(minhash):
+            if m <= n:
+                continue
+            similarity = float(np.mean(signatures[n] == signatures[m]))
+            if similarity >= rules.threshold:
+                pairs.append((n, m, similarity))
+    for n, m, _ in sorted(pairs):
+        a, b = find(n), find(m)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    members: dict[int, list[int]] = {}
+    for n in range(len(items)):
+        members.setdefault(find(n), []).append(n)
+    for n, _, similarity in pairs:
+        root = find(n)
+        lowest[root] = min(lowest.get(root, 1.0), similarity)
+    for root, group in members.items():
+        if len(group) < 2:
+            continue
+        best, *rest = _best_first(items[i] for i in group)
+        for c in rest:
+            result.dropped[c.ordinal] = ("near_duplicate", best.id)
+        result.clusters.append(
+            Cluster("near_duplicate", best.id, sorted(c.id for c in rest), round(lowest[root], 3))
+        )
