@@ -7,6 +7,7 @@ unbalanced brackets cost linear time and are simply dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from wikipact.model.article import ExternalLink, Link
@@ -78,8 +79,7 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
     """
     if "[[" in text:
         for _ in range(MAX_DEPTH):
-            check = nesting
-            replaced = _SIMPLE_LINK.sub(lambda m, check=check: _simple(m, ctx, depth, check), text)
+            replaced = _SIMPLE_LINK.sub(_replacer(ctx, depth, nesting), text)
             nesting = True  # a second pass resolves links that held links
             if replaced == text:
                 break
@@ -96,17 +96,42 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
     return text
 
 
-def _simple(match: re.Match[str], ctx: Context, depth: int, nesting: bool) -> str:
-    nested = False
-    if nesting:  # is this link inside another one (an image caption)?
-        whole = match.string
-        start = match.start()
-        nested = whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start)
-    shown = _link(match.group(1), ctx, depth, collect=not nested)
-    trail = match.group(2)
-    if shown is None:
-        return trail
-    return shown + trail if shown else trail
+def _nested(match: re.Match[str]) -> bool:
+    """Whether a link stands inside another one (an image caption): an unclosed ``[[`` before."""
+    whole = match.string
+    start = match.start()
+    return whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start)
+
+
+def _replacer(ctx: Context, depth: int, nesting: bool) -> Callable[[re.Match[str]], str]:
+    """The substitution for one pass of ``_SIMPLE_LINK``: a link's shown text plus its trail.
+
+    An ordinary article link, ``[[Target]]`` or ``[[Target|label]]`` (most links of a page), is
+    handled here; anything else (prefixes, several bars, line breaks) goes to ``_link``. Whether
+    the link is nested (``nesting``: there may be file links holding links) is only looked up
+    when it decides something: when the link would be collected.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        inner, trail = match.groups()
+        bar = inner.find("|")
+        if ":" in inner or "\n" in inner or (bar >= 0 and inner.find("|", bar + 1) >= 0):
+            shown = _link(inner, ctx, depth, collect=not (nesting and _nested(match)))
+            return trail if shown is None else shown + trail
+        target = (inner if bar < 0 else inner[:bar]).strip()
+        if not target:
+            return trail
+        if bar < 0:
+            display = target
+        else:
+            display = inner[bar + 1 :]
+            if not display.strip():
+                display = _PIPE_TRICK.sub("", target)
+        if ctx.collect_links and target[0] != "#" and not (nesting and _nested(match)):
+            ctx.links.append((target, display.strip()))
+        return display + trail
+
+    return replace
 
 
 def _external(match: re.Match[str], ctx: Context) -> str:
