@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import re
 
+# Written with one set of first characters, which the regular-expression engine skips to
+# quickly (alternatives with different first characters make it try every position); the mark
+# found decides, by looking back at it, which of the four kinds of boundary it may end:
+#   [.!?…]+[\"'”’»)\]]*(?=\s+\S) | [。！？]+[」』”’）)]* | [।॥]+ | [;;](?=\s+\S)
 _BOUNDARY = re.compile(
-    r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)"
-    r"|[。！？]+[」』”’）)]*"
-    r"|[।॥]+"
-    r"|[;;](?=\s+\S)"
+    r"[.!?…。！？।॥;;]"
+    r"(?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*(?=\s+\S)"
+    r"|(?<=[。！？])[。！？]*[」』”’）)]*"
+    r"|(?<=[।॥])[।॥]*"
+    r"|(?<=[;;])(?=\s+\S))"
 )
 ABBREVIATIONS = frozenset(
     [
