@@ -33,6 +33,17 @@ _PAREN_WORK = re.compile(
     r"[(（]\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])|[,;:、，；]\s*[)）]"
 )
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*(?=[,;.])")
+# Whether a block (spaces already collapsed) needs any of the passes of ``tidy``: most need
+# none. One scan instead of one per pass; it starts at a punctuation mark or bracket (a set of
+# first characters the regular-expression engine skips to quickly) and looks back from there.
+_TIDY_WORK = re.compile(
+    r"[,.;:!?%)\]»”。、，；：！？\ue000(\[«“（）]"
+    r"(?:(?<= [,.;:!?%)\]»”。、，；：！？\ue000])"  # a space before closing punctuation
+    r"|(?<=[(\[«“]) "  # a space after an opening bracket
+    r"|(?<=[(（])\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])"  # "( ;" "()"
+    r"|(?<=[,;:、，；])\s*[)）]"  # "; )"
+    r"|(?<=[,;])\s*[,;.])"  # ",," ", ."
+)
 _MARKERS = re.compile("\ue000\\d+\ue001")
 _NO_WORDS = re.compile(r"^[\W_]*$", re.U)
 
@@ -72,6 +83,8 @@ def _keep_markers(match: re.Match[str]) -> str:
 def tidy(text: str) -> str:
     """Clean one block: separators left by removed templates, spacing around punctuation."""
     text = " ".join(text.split())
+    if not _TIDY_WORK.search(text):
+        return text
     if ("(" in text or "（" in text) and _PAREN_WORK.search(text):
         text = _LEADING_SEP.sub(_keep_markers, text)
         text = _TRAILING_SEP.sub(r"\1", text)
