@@ -9,7 +9,7 @@ from wikipact.model.article import Link
 from wikipact.wikitext.context import Context
 from wikipact.wikitext.markers import KEEP_MARKER, REF_MARKER
 
-_QUOTES = re.compile(r"'{2,}")
+_QUOTES = re.compile(r"''+")  # not "'{2,}": a literal first makes the search fast
 _MAGIC = re.compile(r"__[^\W_](?:[^\s_]|_(?!_))*__", re.U)
 _DROP_CONTENT = re.compile(r"<(includeonly)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _BREAK = re.compile(r"<br\s*/?\s*>|</br\s*>", re.I)
@@ -20,12 +20,17 @@ _HTML_TAG = re.compile(
     r"|caption|table|tr|td|th|tbody|thead|tfoot|nowiki|references|ref|code|tt|pre)\b[^>]*>",
     re.I,
 )
-_SPACE_RUN = re.compile(r"[ \t]{2,}")
+_SPACE_RUN = re.compile(r"[ \t][ \t]+")
 # No-break and other fixed-width spaces become plain spaces: text for models, not typesetting.
 _ODD_SPACES = ("\u00a0", "\u202f", "\u2007", "\u2009")
 
 
-_NEEDS_WORK = re.compile(r"[{}\[\]<&\u00a0\u202f\u2007\u2009\ue000-\ue003]|''|__|://")
+# Any of [{}[]<&], odd spaces, markers, '' __ or :// (one set of first characters, which the
+# regular-expression engine skips to quickly; the pairs are checked by looking back).
+_NEEDS_WORK = re.compile(
+    r"[{}\[\]<&\u00a0\u202f\u2007\u2009\ue000-\ue003'_:]"
+    r"(?:(?<=')'|(?<=_)_|(?<=:)//|(?<=[^'_:]))"
+)
 
 
 def strip_formatting(text: str) -> str:
