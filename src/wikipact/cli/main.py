@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from wikipact.cli import ingest, inspect, parse, signing, verify
+from wikipact.cli import build, ingest, inspect, parse, signing, verify
 from wikipact.cli.progress import stderr
 from wikipact.errors import ConfigError, WikipactError
 
@@ -24,6 +24,7 @@ app.command("stats")(inspect.stats_command)
 app.command("changes")(inspect.changes_command)
 app.command("fetch")(inspect.fetch_command)
 app.command("schema")(inspect.schema_command)
+app.command("build")(build.build_command)
 app.command("verify")(verify.verify_command)
 app.add_typer(signing.app, name="signing")
 

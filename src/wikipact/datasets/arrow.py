@@ -60,7 +60,7 @@ def record_schema(columns: Iterable[str] = ()) -> pa.Schema:
 
 def to_table(records: Sequence[DatasetRecord], schema: pa.Schema) -> pa.Table:
     """Records as an Arrow table of ``schema`` (maps become key/value pairs, as Arrow wants)."""
-    rows = [_plain(r) for r in records]
+    rows = [plain(r) for r in records]
     map_columns = _map_paths(schema)
     if map_columns:
         for row in rows:
@@ -68,14 +68,14 @@ def to_table(records: Sequence[DatasetRecord], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Builtins of a record with every field written (``to_builtins`` would omit defaults)."""
     if isinstance(value, msgspec.Struct):
-        return {k: _plain(v) for k, v in msgspec.structs.asdict(value).items()}
+        return {k: plain(v) for k, v in msgspec.structs.asdict(value).items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 

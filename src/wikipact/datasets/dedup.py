@@ -26,6 +26,7 @@ from datasketch import MinHash, MinHashLSH
 
 from wikipact.datasets.recipe import Dedup
 
+SCHEME = "affine32"  # datasketch 2 hashing scheme; signatures are only comparable within one
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -51,7 +52,7 @@ def signature(words: list[str], num_perm: int, shingle: int) -> bytes:
             " ".join(words[i : i + shingle]).encode("utf-8")
             for i in range(len(words) - shingle + 1)
         ]
-    minhash = MinHash(num_perm=num_perm, seed=1)
+    minhash = MinHash(num_perm=num_perm, seed=1, scheme=SCHEME)
     minhash.update_batch(shingles)
     return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
 
@@ -135,7 +136,7 @@ def _near(items: list[Candidate], rules: Dedup, result: DedupResult) -> None:
     for n, c in enumerate(items):
         values = np.frombuffer(c.signature, dtype="<u4")  # type: ignore[arg-type]
         signatures[n] = values
-        lsh.insert(n, MinHash(num_perm=rules.num_perm, seed=1, hashvalues=values))
+        lsh.insert(n, MinHash(num_perm=rules.num_perm, seed=1, scheme=SCHEME, hashvalues=values))
     parent = list(range(len(items)))
     lowest: dict[int, float] = {}
 
@@ -147,7 +148,7 @@ def _near(items: list[Candidate], rules: Dedup, result: DedupResult) -> None:
 
     pairs = []
     for n in range(len(items)):
-        minhash = MinHash(num_perm=rules.num_perm, seed=1, hashvalues=signatures[n])
+        minhash = MinHash(num_perm=rules.num_perm, seed=1, scheme=SCHEME, hashvalues=signatures[n])
         for m in lsh.query(minhash):
             if m <= n:
                 continue

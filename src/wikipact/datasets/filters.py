@@ -83,11 +83,10 @@ class Blocklist:
             elif entry:
                 self.anywhere.add(_title(entry))
 
-    def __contains__(self, article: Article) -> bool:
-        project = article.is_part_of.identifier
-        title = _title(article.name)
+    def blocks(self, project: str, page_id: int, title: str) -> bool:
+        title = _title(title)
         return (
-            (project, article.identifier) in self.ids
+            (project, page_id) in self.ids
             or (project, title) in self.titles
             or title in self.anywhere
         )
@@ -113,23 +112,44 @@ class Filter:
 
     def reason(self, article: Article) -> str | None:
         """Why the article is dropped, or None to keep it."""
-        rules = self.rules
-        if self.blocklist and article in self.blocklist:
+        return self.early(
+            project=article.is_part_of.identifier,
+            language=article.in_language.identifier,
+            page_id=article.identifier,
+            title=article.name,
+            namespace=article.namespace.identifier,
+            is_redirect=article.redirect_target is not None,
+        ) or (None if article.redirect_target is not None else self.late(article))
+
+    def early(
+        self,
+        *,
+        project: str,
+        language: str,
+        page_id: int,
+        title: str,
+        namespace: int,
+        is_redirect: bool,
+    ) -> str | None:
+        """The rules that need no parsing (so dropped pages are never parsed)."""
+        if self.blocklist and self.blocklist.blocks(project, page_id, title):
             return "blocklist"
-        if self.projects and article.is_part_of.identifier not in self.projects:
+        if self.projects and project not in self.projects:
             return "project"
-        language = article.in_language.identifier
         if self.languages and language not in self.languages:
             return "language"
-        if self.namespaces and article.namespace.identifier not in self.namespaces:
+        if self.namespaces and namespace not in self.namespaces:
             return "namespace"
-        if article.redirect_target is not None:
-            if rules.drop_redirects:
-                return "redirect"
-            return None  # a kept redirect has no text for the remaining rules to judge
+        if is_redirect and self.rules.drop_redirects:
+            return "redirect"
+        return None
+
+    def late(self, article: Article) -> str | None:
+        """The rules that judge the parsed text and its signals (not for kept redirects)."""
+        rules = self.rules
         if rules.drop_disambiguation and article.is_disambiguation:
             return "disambiguation"
-        if rules.drop_lists and is_list_title(article.name, language):
+        if rules.drop_lists and is_list_title(article.name, article.in_language.identifier):
             return "list_page"
         signals = article.signals or Signals(version="")
         if rules.drop_stubs and signals.is_stub:

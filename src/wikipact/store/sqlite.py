@@ -259,6 +259,43 @@ class SQLiteStore:
             )
         return [_article_decoder.decode(_decompress(r[0])) for r in rows]
 
+    def page_id_chunks(self, project: str, size: int) -> Iterator[tuple[int, int]]:
+        """(first, last) page ids of consecutive chunks of ``size`` live pages, in id order."""
+        cursor = self.conn.execute(
+            "SELECT page_id FROM articles WHERE project=? AND deleted=0 ORDER BY page_id",
+            (project,),
+        )
+        first = last = None
+        count = 0
+        for (page_id,) in cursor:
+            if first is None:
+                first = page_id
+            last = page_id
+            count += 1
+            if count == size:
+                yield first, last
+                first, count = None, 0
+        if first is not None and last is not None:
+            yield first, last
+
+    def articles_between(self, project: str, first: int, last: int) -> Iterator[Article]:
+        """Live articles of ``project`` with page ids in [first, last], in id order."""
+        rows = self._rows(
+            "SELECT record FROM articles WHERE project=? AND page_id BETWEEN ? AND ? AND "
+            "deleted=0 ORDER BY page_id",
+            (project, first, last),
+        )
+        for (record,) in rows:
+            yield _article_decoder.decode(_decompress(record))
+
+    def revision_range(self, project: str) -> tuple[int, int] | None:
+        """Lowest and highest current revision id of the project's live pages."""
+        row = self._one(
+            "SELECT MIN(revision_id), MAX(revision_id) FROM articles WHERE project=? AND deleted=0",
+            (project,),
+        )
+        return (row[0], row[1]) if row and row[0] is not None else None
+
     def revisions(self, project: str, page_id: int) -> list[tuple[int, str, str]]:
         """(revision id, timestamp, editor) of every stored revision, oldest first."""
         return [

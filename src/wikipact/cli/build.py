@@ -1,0 +1,146 @@
+"""``wikipact build``: a signed, checksummed dataset from dumps or from the store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from wikipact.cli.common import (
+    DbOption,
+    OnErrorOption,
+    ProjectOption,
+    WorkersOption,
+    check_on_error,
+)
+from wikipact.cli.progress import stderr
+from wikipact.datasets.build import BuildResult, build
+from wikipact.datasets.recipe import load_recipe
+from wikipact.datasets.signing import load_signing_key
+from wikipact.datasets.sources import DumpSource, Source, StoreSource
+from wikipact.dumps.reader import open_dump
+from wikipact.errors import ConfigError
+
+
+def build_command(
+    dumps: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Dump files to build from (default: the store given by --db)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset directory to write.")] = Path(
+        "dataset"
+    ),
+    recipe: Annotated[
+        Path | None,
+        typer.Option("--recipe", "-r", help="Recipe YAML (default: the built-in recipe)."),
+    ] = None,
+    db: DbOption = None,
+    workers: WorkersOption = 1,
+    on_error: OnErrorOption = "stop",
+    project: ProjectOption = None,
+    signing_dir: Annotated[
+        Path | None,
+        typer.Option("--signing-dir", help="Where the signing key is (see wikipact signing)."),
+    ] = None,
+    keep_work: Annotated[
+        bool, typer.Option("--keep-work", help="Keep the staged records after the build.")
+    ] = False,
+) -> None:
+    """Filter, deduplicate, tokenise and shard articles into a dataset with a card and manifest."""
+    chosen = load_recipe(recipe)
+    key = load_signing_key(signing_dir)  # before any work: a build must be signable
+    policy = check_on_error(on_error)
+    source: Source
+    if dumps:
+        if db:
+            raise ConfigError("give dump files or --db, not both")
+        source = DumpSource([open_dump(path, project=project) for path in dumps])
+    else:
+        from wikipact.store import default_db_url, sqlite_path
+
+        path = sqlite_path(db or default_db_url())
+        if not path.exists():
+            raise ConfigError(f"no store at {path}: ingest dumps first, or give dump files")
+        source = StoreSource(path, [project] if project else None)
+    result = build(
+        source,
+        out,
+        chosen,
+        signing_key=key,
+        workers=workers,
+        on_error=policy,
+        keep_work=keep_work,
+        progress=_step_progress,
+    )
+    _report(result)
+
+
+@contextmanager
+def _step_progress(step: str, total: int | None, unit: str) -> Iterator[Callable[[int, int], None]]:
+    """One bar per step: records, and the share of the input done when the size is known."""
+    progress = Progress(
+        TextColumn(f"[bold]{step:<8}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        MofNCompleteColumn() if unit != "bytes" else TextColumn(""),
+        TextColumn("{task.fields[records]:,} records · {task.fields[rate]:,.0f}/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        disable=not stderr.is_terminal,
+    )
+    started = time.monotonic()
+    with progress:
+        task = progress.add_task(step, total=total, records=0, rate=0.0)
+        records = 0
+
+        def update(items: int, amount: int) -> None:
+            nonlocal records
+            records += items
+            rate = records / max(time.monotonic() - started, 1e-6)
+            progress.update(task, advance=amount, records=records, rate=rate)
+
+        yield update
+        if total is None:
+            progress.update(task, total=1, completed=1)
+
+
+def _report(result: BuildResult) -> None:
+    console = Console(stderr=True)
+    if result.status == "up_to_date":
+        console.print(
+            f"[bold]up to date[/]: {result.out} was already built from these inputs with this "
+            "recipe; nothing to do"
+        )
+        return
+    stats = result.stats
+    assert stats is not None
+    table = Table(title=f"dataset {result.out}", show_edge=False)
+    for column in ("split", "records", "tokens"):
+        table.add_column(column, justify="right" if column != "split" else "left")
+    for split, n in sorted(stats.by_split().items()):
+        tokens = sum(t for (s, _), t in stats.tokens.items() if s == split)
+        table.add_row(split, f"{n:,}", f"{tokens:,}")
+    console.print(table)
+    dropped = ", ".join(f"{r}: {n:,}" for r, n in stats.dropped.most_common())
+    console.print(
+        f"[bold]built[/]: {stats.kept:,} of {stats.seen:,} pages kept; dropped: "
+        f"{dropped or 'none'}; {len(stats.files)} files in the manifest"
+    )
+    for error in result.errors:
+        console.print(f"[yellow]skipped[/]: {error}", highlight=False)

@@ -1,0 +1,401 @@
+"""``wikipact build``: articles in, a signed, checksummed dataset directory out.
+
+Steps, each resumable and each skipped when its output already exists:
+
+1. **stage** — every source task (a group of dump streams, a whole file, or a run of store
+   pages) goes through the per-page step in the workers (filter, parse, tokenise, fingerprint);
+   its results are written to ``.wikipact-build/stage/NNNNNN.zst`` (temp + fsync + rename, so the
+   file's existence marks the task done);
+2. **dedup** — the fingerprints of every kept page are compared (``dedup.py``); the verdict is
+   saved as ``dedup.msgpack``;
+3. **write** — staged records, in task order, minus the dropped ones, go to their split's
+   shards (``sinks.py``), with ``exclusions.jsonl`` and ``dedup-clusters.jsonl``;
+4. **card and manifest** — ``README.md`` with plots, then ``manifest.json`` and its Ed25519
+   signature.
+
+A build is fingerprinted by its recipe and inputs. Rerunning a finished build with the same
+fingerprint does nothing and touches no file; a build interrupted at any point (even by SIGKILL)
+resumes where it stopped and produces the same bytes as an uninterrupted one. A different
+fingerprint starts over in the same directory, replacing what wikipact wrote there before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import zstandard
+
+from wikipact.datasets import manifest
+from wikipact.datasets.arrow import record_schema
+from wikipact.datasets.dedup import Candidate, Cluster, DedupResult, deduplicate
+from wikipact.datasets.recipe import Recipe
+from wikipact.datasets.sinks import Shard, ShardWriter, remove_temp_files
+from wikipact.datasets.sources import Source, inputs_fingerprint
+from wikipact.datasets.splits import SPLITS, split_of
+from wikipact.datasets.stage import StageConfig, Staged, decode_record
+from wikipact.datasets.stats import BuildStats
+from wikipact.datasets.tokens import load_tokenizer
+from wikipact.errors import ConfigError, DumpError
+from wikipact.run.parse import fsync_replace
+
+WORK_DIR = ".wikipact-build"
+OUTPUTS = ("data", "plots", "README.md", "manifest.json", "manifest.json.sig",
+           "exclusions.jsonl", "dedup-clusters.jsonl")  # fmt: skip
+
+# progress(step, total, unit) -> context manager yielding update(items, amount)
+Progress = Callable[[str, int | None, str], AbstractContextManager[Callable[[int, int], None]]]
+
+
+@dataclass
+class BuildResult:
+    status: str  # "built" | "up_to_date"
+    out: Path
+    stats: BuildStats | None
+    errors: list[DumpError]
+    fingerprint: str
+
+
+def _no_progress(step: str, total: int | None, unit: str) -> AbstractContextManager[Any]:
+    return nullcontext(lambda items, amount: None)
+
+
+def build(
+    source: Source,
+    out: Path,
+    recipe: Recipe,
+    *,
+    signing_key: Any,
+    workers: int = 1,
+    on_error: str = "stop",
+    keep_work: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the dataset of ``source`` under ``recipe`` into ``out`` (see the module docstring)."""
+    progress = progress or _no_progress
+    tokenizer = load_tokenizer(recipe.tokenizer)  # fail before any work if it cannot load
+    inputs = source.inputs()
+    fingerprint = _fingerprint(recipe, inputs_fingerprint(inputs), tokenizer.vocabulary_sha256)
+    work = out / WORK_DIR
+    if _is_complete(work, fingerprint):
+        return BuildResult("up_to_date", out, None, [], fingerprint)
+    _prepare(out, work, fingerprint)
+
+    errors = _stage(source, work, recipe, workers, on_error, progress)
+    verdict = _dedup(work, recipe, progress)
+    stats = BuildStats(
+        recipe=recipe,
+        tokenizer=tokenizer.name,
+        tokenizer_sha256=tokenizer.vocabulary_sha256,
+        inputs=inputs,
+    )
+    _write(out, work, recipe, verdict, stats, progress)
+    from wikipact.datasets import card, plots
+
+    with progress("card", None, "files") as update:
+        written = plots.write_plots(out, stats)
+        written.append(card.write_card(out, stats, written))
+        stats.files.extend(
+            manifest.file_info(out, rel, format="png" if rel.endswith(".png") else "markdown")
+            for rel in written
+        )
+        update(len(written), 0)
+    with progress("manifest", None, "files") as update:
+        manifest.write_manifest(out, manifest.build_manifest(stats), signing_key)
+        update(1, 0)
+    _mark_complete(work, fingerprint, keep_work)
+    return BuildResult("built", out, stats, errors, fingerprint)
+
+
+# -- preparing the directory -------------------------------------------------------------------
+
+
+def _fingerprint(recipe: Recipe, inputs: str, vocabulary: str) -> str:
+    from wikipact import __version__
+    from wikipact.datasets.record import RECORD_VERSION
+
+    key = json.dumps([recipe.sha256, inputs, vocabulary, __version__, RECORD_VERSION])
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _is_complete(work: Path, fingerprint: str) -> bool:
+    try:
+        return (work / "complete").read_text() == fingerprint
+    except OSError:
+        return False
+
+
+def _prepare(out: Path, work: Path, fingerprint: str) -> None:
+    """Make ``out`` ready: same fingerprint resumes, another one starts over, foreign refused."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file; give a directory for the dataset")
+    marker = work / "build.json"
+    if out.exists() and any(out.iterdir()) and not marker.exists():
+        raise ConfigError(
+            f"{out} is not empty and was not written by wikipact build; choose a new or empty "
+            "directory (wikipact never deletes files it did not write)"
+        )
+    previous = json.loads(marker.read_text())["fingerprint"] if marker.exists() else None
+    if previous != fingerprint:
+        for name in (*OUTPUTS, WORK_DIR):
+            path = out / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+        (work / "stage").mkdir(parents=True)
+        _write_atomic(marker, json.dumps({"fingerprint": fingerprint}).encode())
+    else:
+        (work / "stage").mkdir(parents=True, exist_ok=True)
+        remove_temp_files(out)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    fsync_replace(str(tmp), str(path))
+
+
+def _mark_complete(work: Path, fingerprint: str, keep_work: bool) -> None:
+    if not keep_work:
+        for name in ("stage", "dedup.msgpack", "written.pickle"):
+            path = work / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    _write_atomic(work / "complete", fingerprint.encode())
+
+
+# -- step 1: stage -----------------------------------------------------------------------------
+
+_staged_encoder = msgspec.msgpack.Encoder()
+_staged_decoder = msgspec.msgpack.Decoder(Staged)
+
+
+def _stage_name(index: int) -> str:
+    return f"{index:06d}.zst"
+
+
+def _stage(
+    source: Source, work: Path, recipe: Recipe, workers: int, on_error: str, progress: Progress
+) -> list[DumpError]:
+    keys = source.task_keys()
+    index_of = {key: i for i, key in enumerate(keys)}
+    stage = work / "stage"
+    done = {key for key in keys if (stage / _stage_name(index_of[key])).exists()}
+    errors: list[DumpError] = []
+    total, unit = source.total()
+    open_files: dict[str, tuple[Path, Any, Any]] = {}
+    with progress("stage", total, unit) as update:
+        try:
+            for output in source.run(StageConfig(recipe), done, workers, on_error):
+                path, fh, writer = open_files.get(output.key) or _open_stage(
+                    stage, index_of, output.key
+                )
+                open_files[output.key] = (path, fh, writer)
+                for item in output.items:
+                    data = _staged_encoder.encode(item)
+                    writer.write(len(data).to_bytes(4, "little") + data)
+                errors.extend(output.errors)
+                update(len(output.items), output.bytes_done)
+                if output.fatal is not None:
+                    raise output.fatal
+                if output.finished:
+                    writer.close()
+                    fh.close()
+                    fsync_replace(str(path), str(stage / _stage_name(index_of[output.key])))
+                    del open_files[output.key]
+        finally:
+            for path, fh, writer in open_files.values():
+                writer.close()
+                fh.close()
+                path.unlink(missing_ok=True)
+    return errors
+
+
+def _open_stage(stage: Path, index_of: dict[str, int], key: str) -> tuple[Path, Any, Any]:
+    path = stage / f".{_stage_name(index_of[key])}.tmp"
+    fh = open(path, "wb")  # noqa: SIM115 (closed by the caller)
+    return path, fh, zstandard.ZstdCompressor(level=1).stream_writer(fh, closefd=False)
+
+
+def _read_stage(path: Path) -> Iterator[Staged]:
+    with open(path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as reader:
+        while header := reader.read(4):
+            size = int.from_bytes(header, "little")
+            yield _staged_decoder.decode(reader.read(size))
+
+
+def _stage_files(work: Path) -> list[Path]:
+    return sorted((work / "stage").glob("[0-9]*.zst"))
+
+
+# -- step 2: dedup -----------------------------------------------------------------------------
+
+
+class _Verdict(msgspec.Struct, frozen=True):
+    dropped: dict[int, tuple[str, str]]
+    clusters: list[tuple[str, str, list[str], float | None]]
+
+
+def _dedup(work: Path, recipe: Recipe, progress: Progress) -> DedupResult:
+    path = work / "dedup.msgpack"
+    if path.exists():
+        saved = msgspec.msgpack.decode(path.read_bytes(), type=_Verdict)
+        return DedupResult(dict(saved.dropped), [Cluster(*c) for c in saved.clusters])
+    candidates = []
+    with progress("dedup", None, "records") as update:
+        for ordinal, staged in _ordinals(work):
+            if staged.reason is None:
+                candidates.append(
+                    Candidate(
+                        ordinal=ordinal,
+                        id=staged.id,
+                        revision_id=staged.revision_id,
+                        date_modified=staged.date_modified,
+                        references=staged.references,
+                        text_hash=staged.text_hash,
+                        signature=staged.signature,
+                    )
+                )
+        update(len(candidates), 0)
+        result = deduplicate(candidates, recipe.dedup)
+    verdict = _Verdict(
+        result.dropped, [(c.kind, c.kept, c.dropped, c.similarity) for c in result.clusters]
+    )
+    _write_atomic(path, msgspec.msgpack.encode(verdict))
+    return result
+
+
+def _ordinals(work: Path) -> Iterator[tuple[int, Staged]]:
+    """Every staged page with its position in the build (stage files in task order)."""
+    ordinal = 0
+    for path in _stage_files(work):
+        for staged in _read_stage(path):
+            yield ordinal, staged
+            ordinal += 1
+
+
+# -- step 3: write -----------------------------------------------------------------------------
+
+
+def _write(
+    out: Path,
+    work: Path,
+    recipe: Recipe,
+    verdict: DedupResult,
+    stats: BuildStats,
+    progress: Progress,
+) -> None:
+    saved = work / "written.pickle"
+    if saved.exists():
+        previous: BuildStats = pickle.loads(saved.read_bytes())
+        stats.__dict__.update({k: v for k, v in previous.__dict__.items() if k not in ("recipe",)})
+        return
+    data = out / "data"
+    if data.exists():
+        shutil.rmtree(data)  # a partial earlier attempt: shards are rewritten identically
+    schema = record_schema(recipe.columns)
+    shards: list[Shard] = []
+    writers = {
+        (split, fmt): ShardWriter(
+            out,
+            split,
+            fmt,
+            schema,
+            shard_bytes=recipe.output.shard_bytes,
+            row_group_rows=recipe.output.row_group_rows,
+            on_shard=shards.append,
+        )
+        for split in SPLITS
+        for fmt in recipe.output.formats
+    }
+    exclusions = _LineWriter(out / "exclusions.jsonl") if recipe.output.exclusions else None
+    with progress("write", None, "records") as update:
+        try:
+            for ordinal, staged in _ordinals(work):
+                stats.seen += 1
+                reason, kept_as = staged.reason, None
+                if reason is None and ordinal in verdict.dropped:
+                    reason, kept_as = verdict.dropped[ordinal]
+                if reason is not None:
+                    stats.dropped[reason] += 1
+                    if exclusions is not None:
+                        exclusions.write(
+                            {"id": staged.id, "title": staged.title, "reason": reason}
+                            | ({"kept": kept_as} if kept_as else {})
+                        )
+                    continue
+                assert staged.record is not None
+                record = decode_record(staged.record)
+                split = split_of(record.id, recipe.output.splits)
+                for fmt in recipe.output.formats:
+                    writers[split, fmt].write(record)
+                stats.records[split, record.language] += 1
+                stats.tokens[split, record.language] += record.tokens
+                stats.words_per_record.append(record.signals.words)
+                stats.tokens_per_record.append(record.tokens)
+                update(1, 0)
+            for writer in writers.values():
+                writer.close()
+        except BaseException:
+            for writer in writers.values():
+                writer.abort()
+            if exclusions is not None:
+                exclusions.abort()
+            raise
+    for cluster in verdict.clusters:
+        stats.clusters[cluster.kind] += 1
+    files = [
+        manifest.file_info(out, s.path, records=s.records, split=s.split, format=s.format)
+        for s in sorted(shards, key=lambda s: s.path)
+    ]
+    if exclusions is not None:
+        exclusions.close()
+        files.append(
+            manifest.file_info(out, "exclusions.jsonl", records=exclusions.lines, format="jsonl")
+        )
+    clusters = _LineWriter(out / "dedup-clusters.jsonl")
+    for c in verdict.clusters:
+        clusters.write(
+            {"kind": c.kind, "kept": c.kept, "dropped": c.dropped}
+            | ({"similarity": c.similarity} if c.similarity is not None else {})
+        )
+    clusters.close()
+    files.append(
+        manifest.file_info(out, "dedup-clusters.jsonl", records=clusters.lines, format="jsonl")
+    )
+    stats.files = files
+    _write_atomic(saved, pickle.dumps(stats))
+
+
+class _LineWriter:
+    """JSON lines to a temp file, renamed into place by ``close``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.fh = open(self.tmp, "wb")  # noqa: SIM115 (closed in close/abort)
+        self.lines = 0
+        self._encoder = msgspec.json.Encoder()
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.fh.write(self._encoder.encode(row) + b"\n")
+        self.lines += 1
+
+    def close(self) -> None:
+        self.fh.close()
+        fsync_replace(str(self.tmp), str(self.path))
+
+    def abort(self) -> None:
+        self.fh.close()
+        self.tmp.unlink(missing_ok=True)

@@ -1,0 +1,187 @@
+"""Where a build's articles come from: dump files (parsed on the way) or a wikipact store.
+
+A source names its inputs (for the manifest and the build's fingerprint), splits the work into
+tasks with stable keys, and runs them, in task order, through the per-page step on ``workers``
+processes. Dump tasks are the reader's own (groups of bz2 streams, or a whole file); store tasks
+are runs of ``STORE_CHUNK`` pages of one project in page-id order.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import multiprocessing
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from wikipact.datasets.stage import StageConfig, Staged, stage_article, stage_page
+from wikipact.datasets.stats import InputInfo
+from wikipact.dumps.reader import Dump
+from wikipact.errors import DumpError
+from wikipact.run.local import run_tasks, specs_for
+
+STORE_CHUNK = 1000
+_DUMP_DATE = re.compile(r"(?<!\d)(\d{8})(?!\d)")
+
+
+@dataclass
+class TaskOutput:
+    """Staged pages of (part of) one task; ``finished`` on its last part."""
+
+    key: str
+    items: list[Staged]
+    finished: bool
+    bytes_done: int = 0
+    errors: list[DumpError] = field(default_factory=list)
+    fatal: DumpError | None = None
+
+
+class Source(Protocol):
+    def inputs(self) -> list[InputInfo]: ...
+
+    def task_keys(self) -> list[str]: ...
+
+    def total(self) -> tuple[int, str]:
+        """Work to do, and its unit ("bytes" or "pages"), for progress."""
+        ...
+
+    def run(
+        self, config: StageConfig, skip: set[str], workers: int, on_error: str
+    ) -> Iterator[TaskOutput]: ...
+
+
+class DumpSource:
+    """Pages of dump files, parsed in the workers."""
+
+    def __init__(self, dumps: list[Dump], checksums: dict[str, str] | None = None) -> None:
+        self.dumps = dumps
+        self._tasks = {id(d): d.tasks() for d in dumps}
+        self._checksums = checksums if checksums is not None else {}
+
+    def inputs(self) -> list[InputInfo]:
+        out = []
+        for dump in self.dumps:
+            name = Path(dump.path).name
+            date = _DUMP_DATE.search(name)
+            out.append(
+                InputInfo(
+                    kind="dump",
+                    name=name,
+                    bytes=dump.size,
+                    sha256=self._checksums.get(str(dump.path)) or file_sha256(Path(dump.path)),
+                    project=dump.site.dbname,
+                    dump_date=date[1] if date else None,
+                )
+            )
+        return out
+
+    def task_keys(self) -> list[str]:
+        return [t.key for d in self.dumps for t in self._tasks[id(d)]]
+
+    def total(self) -> tuple[int, str]:
+        return sum(d.size for d in self.dumps), "bytes"
+
+    def run(
+        self, config: StageConfig, skip: set[str], workers: int, on_error: str
+    ) -> Iterator[TaskOutput]:
+        transform = functools.partial(stage_page, config=config)
+        for dump in self.dumps:
+            tasks = [t for t in self._tasks[id(dump)] if t.key not in skip]
+            specs = specs_for(dump, on_error=on_error, tasks=tasks)
+            for batch in run_tasks(specs, transform, workers=workers):
+                yield TaskOutput(
+                    key=batch.task_key,
+                    items=batch.items,
+                    finished=batch.finished,
+                    bytes_done=batch.bytes_done,
+                    errors=batch.errors,
+                    fatal=batch.fatal,
+                )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class StoreSource:
+    """Live articles of a SQLite store (already parsed at ingest), read by the workers."""
+
+    def __init__(self, path: Path, projects: list[str] | None = None) -> None:
+        from wikipact.store.sqlite import SQLiteStore
+
+        self.path = path
+        store = SQLiteStore(path, readonly=True)
+        try:
+            chosen = projects or store.projects()
+            self._chunks = [
+                (project, first, last)
+                for project in chosen
+                for first, last in store.page_id_chunks(project, STORE_CHUNK)
+            ]
+            self._inputs = [
+                InputInfo(
+                    kind="store",
+                    name=path.name,
+                    project=project,
+                    revisions=store.revision_range(project),
+                    last_change_cursor=store.stats().last_cursor,
+                )
+                for project in chosen
+            ]
+        finally:
+            store.close()
+
+    def inputs(self) -> list[InputInfo]:
+        return list(self._inputs)
+
+    def task_keys(self) -> list[str]:
+        return [_chunk_key(*c) for c in self._chunks]
+
+    def total(self) -> tuple[int, str]:
+        return len(self._chunks), "tasks"
+
+    def run(
+        self, config: StageConfig, skip: set[str], workers: int, on_error: str
+    ) -> Iterator[TaskOutput]:
+        jobs = [(str(self.path), c, config) for c in self._chunks if _chunk_key(*c) not in skip]
+        if workers <= 1:
+            for job in jobs:
+                yield _stage_store_chunk(job)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(processes=workers) as pool:
+            yield from pool.imap(_stage_store_chunk, jobs)
+
+
+def _chunk_key(project: str, first: int, last: int) -> str:
+    return f"{project}:{first}-{last}"
+
+
+_STORES: dict[str, object] = {}
+
+
+def _stage_store_chunk(job: tuple[str, tuple[str, int, int], StageConfig]) -> TaskOutput:
+    from wikipact.store.sqlite import SQLiteStore
+
+    path, (project, first, last), config = job
+    store = _STORES.get(path)
+    if store is None:
+        store = _STORES[path] = SQLiteStore(path, readonly=True)
+    assert isinstance(store, SQLiteStore)
+    items = [stage_article(a, config) for a in store.articles_between(project, first, last)]
+    return TaskOutput(
+        key=_chunk_key(project, first, last), items=items, finished=True, bytes_done=1
+    )
+
+
+def inputs_fingerprint(inputs: list[InputInfo]) -> str:
+    data = json.dumps([asdict(i) for i in inputs], sort_keys=True).encode()
+    return hashlib.sha256(data).hexdigest()
