@@ -24,9 +24,10 @@ import yaml
 import wikipact
 from wikipact.datasets.arrow import record_schema
 from wikipact.datasets.filters import REASONS
-from wikipact.datasets.plots import write_atomic
+from wikipact.datasets.manifest import MANIFEST_NAME, SIGNATURE_NAME
 from wikipact.datasets.recipe import Recipe
 from wikipact.datasets.record import OPTIONAL_COLUMNS
+from wikipact.datasets.signing import write_atomic
 from wikipact.datasets.stats import BuildStats, FileInfo, InputInfo
 
 CARD_NAME = "README.md"
@@ -34,6 +35,7 @@ LICENSE_URL = "https://creativecommons.org/licenses/by-sa/4.0/"
 SPLIT_ORDER = ("train", "validation", "test")
 DATA_FORMATS = ("parquet", "jsonl.zst", "jsonl")  # preferred first; one per config
 _LOADERS = {"parquet": "parquet", "jsonl.zst": "json", "jsonl": "json"}
+_FORMAT_NAMES = {"parquet": "Parquet", "jsonl": "JSON Lines (zstd)"}
 DEDUP_REASONS = ("same_page", "exact_duplicate", "near_duplicate")
 
 # Hugging Face size buckets: (upper bound, label); a dataset of n records takes the first n < bound.
@@ -313,8 +315,12 @@ def _how_built(stats: BuildStats) -> str:
         )
         + "; the best copy of each group is kept.",
         f"4. **Count tokens** with `{_name(stats.tokenizer)}`.",
-        "5. **Split** into " + _split_fractions(recipe) + ", and write "
-        f"{' and '.join(recipe.output.formats)} shards.",
+        "5. **Split** by a hash of the record id into "
+        + _split_fractions(recipe)
+        + " (a record keeps its split in every build with these fractions, so evaluation "
+        "records never leak into a later training set), and write "
+        + " and ".join(_FORMAT_NAMES.get(f, f) for f in recipe.output.formats)
+        + " shards.",
     ]
     lines = [
         "## How it was built",
@@ -472,6 +478,13 @@ def _dropped(stats: BuildStats) -> str:
         lines.append("")
     else:
         lines += ["No duplicates were found.", ""]
+    listed = [f.path for f in stats.files if "cluster" in f.path.rsplit("/", 1)[-1]]
+    if listed:
+        lines += [
+            f"{', '.join(f'`{p}`' for p in listed)} lists every group: the kept record's id and "
+            "the ids of the copies dropped.",
+            "",
+        ]
     lines.append(
         "A group is a set of copies of one article: the same page read twice, identical "
         "normalised text, or (near duplicates) the connected pairs of similar texts. "
@@ -553,8 +566,8 @@ def _verification() -> str:
         [
             "## Verification",
             "",
-            "`manifest.json` lists every file of the dataset with its size and sha256; it is "
-            "signed, and the signature is stored next to it. Check that nothing was changed "
+            f"`{MANIFEST_NAME}` lists every file of the dataset with its size and sha256; "
+            f"`{SIGNATURE_NAME}` is its Ed25519 signature. Check that nothing was changed "
             "or lost with:",
             "",
             "```sh",

@@ -4,17 +4,17 @@
 to ``root``. The same stats always give byte-identical files: figures are made without pyplot (no
 global state), at a fixed size and resolution, and saved without the ``Software`` text chunk (the
 only metadata Matplotlib's PNG writer adds). Labels are ASCII, so no font ever lacks a glyph.
+Files are written atomically (temp file, fsync, ``os.replace``) and readable by all (0644).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wikipact.datasets.signing import write_atomic
 from wikipact.datasets.stats import BuildStats
 
 if TYPE_CHECKING:  # matplotlib is imported when plotting, not when the CLI starts
@@ -55,20 +55,6 @@ def write_plots(root: Path, stats: BuildStats) -> list[str]:
         write_atomic(directory / name, _png(figure))
         written.append(f"{PLOTS_DIR}/{name}")
     return written
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _figure() -> tuple[Figure, Axes]:
