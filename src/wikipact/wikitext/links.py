@@ -15,12 +15,20 @@ from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
 
 _PIPE_TRICK = re.compile(r"\s*\(.*\)$")
-# a link with no link inside (single brackets are text: "[sic]", "[1]")
-_SIMPLE_LINK = re.compile(r"\[\[((?:[^\[\]]|\[(?!\[)|\](?!\]))*)\]\]([^\W\d_]*)")
+# a link with no link inside (single brackets are text: "[sic]", "[1]"); the inside is runs of
+# non-brackets between single brackets (the unrolled form of (?:[^\[\]]|\[(?!\[)|\](?!\]))*,
+# which is the same language but costs an alternation per character)
+_SIMPLE_LINK = re.compile(r"\[\[([^\[\]]*(?:(?:\[(?!\[)|\](?!\]))[^\[\]]*)*)\]\]([^\W\d_]*)")
 _EXTERNAL = re.compile(
     r"\[((?:https?:|ftp:|mailto:|//)[^\s\[\]<>\"]+)(?:[ \t\u00a0]+([^\]\n]*))?\]", re.I
 )
-_BARE_URL = re.compile(r"(?<![\w/=\"'])(?:https?|ftp)://[^\s\[\]<>\"|{}]+", re.I)
+# (?<![\w/=\"'])(?:https?|ftp)://... case-insensitively, written to start with a set of first
+# characters (which the engine skips to quickly) rather than a look-behind; "ſ" is what folds to
+# "s" under re.I.
+_BARE_URL = re.compile(
+    r"[hHfF](?<![\w/=\"'][hHfF])(?:(?<=[hH])[tT][tT][pP][sSſ]?|(?<=[fF])[tT][pP])"
+    r"://[^\s\[\]<>\"|{}]+"
+)
 _IMAGE_OPTION = re.compile(
     r"^(?:thumb|thumbnail|frame|framed|frameless|border|right|left|center|centre|none|upright"
     r"|baseline|middle|sub|super|text-top|text-bottom|top|bottom|mini|miniatur|vignette|gauche"
