@@ -290,7 +290,7 @@ def test_drop_reasons_table_and_dedup() -> None:
     assert "| `near_duplicate` | 4 | 5 |" in section  # groups, copies dropped
     assert "| `same_page` | 2 | 2 |" in section
     assert "newest revision" in section and "never depends on the order" in section
-    assert "`exclusions.jsonl` lists every dropped article" in section
+    assert "`exclusions.jsonl` lists every dropped page" in section
     assert "`dedup-clusters.jsonl` lists every group" in section
     assert "`stub`" not in section  # reasons that dropped nothing are left out
 

@@ -246,7 +246,7 @@ def _summary(stats: BuildStats) -> str:
     lines += [
         "",
         f"Built by [wikipact](https://github.com/wikipact/wikipact) {wikipact.__version__} from "
-        f"{_plural(len(stats.inputs), 'input')}: {stats.seen:,} articles read, "
+        f"{_plural(len(stats.inputs), 'input')}: {stats.seen:,} pages read, "
         f"{sum(stats.dropped.values()):,} dropped by filters and deduplication. "
         "The text is Wikipedia's, written by its contributors and licensed CC BY-SA 4.0: "
         "see [Licence and attribution](#licence-and-attribution).",
@@ -334,7 +334,7 @@ def _how_built(stats: BuildStats) -> str:
         _row("Recipe sha256", f"`{recipe.sha256}`"),
         _row("Tokenizer", f"`{_name(stats.tokenizer)}`"),
         _row("Tokenizer vocabulary sha256", f"`{stats.tokenizer_sha256}`"),
-        _row("Articles read", f"{stats.seen:,}"),
+        _row("Pages read", f"{stats.seen:,}"),
         _row("Records kept", f"{stats.kept:,}"),
         _row("Tokens", f"{stats.total_tokens:,}"),
         "",
@@ -460,13 +460,13 @@ def _dropped(stats: BuildStats) -> str:
         lines.append("Nothing was dropped.")
     lines += [
         "",
-        "Each dropped article has exactly one reason: the first rule that drops it, with the "
+        "Each dropped page has exactly one reason: the first rule that drops it, with the "
         "blocklist checked first so a takedown always wins.",
     ]
     exclusions = [f.path for f in stats.files if "exclusion" in f.path.rsplit("/", 1)[-1]]
     if exclusions:
         lines.append(
-            f"{', '.join(f'`{p}`' for p in exclusions)} lists every dropped article and its reason."
+            f"{', '.join(f'`{p}`' for p in exclusions)} lists every dropped page and its reason."
         )
     clusters = [k for k in DEDUP_REASONS if stats.clusters[k] > 0]
     clusters += sorted(k for k, n in stats.clusters.items() if n > 0 and k not in DEDUP_REASONS)
