@@ -33,12 +33,17 @@ _PAREN_WORK = re.compile(
     r"[(（]\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])|[,;:、，；]\s*[)）]"
 )
 _DOUBLE_PUNCT = re.compile(r"([,;])\s*(?=[,;.])")
-# Whether a block (spaces already collapsed) needs any of the passes of ``tidy``: most need
-# none. One scan instead of one per pass; it starts at a punctuation mark or bracket (a set of
-# first characters the regular-expression engine skips to quickly) and looks back from there.
+# Whitespace other than the plain space, as str.split() sees it (\s of a str pattern is the same).
+_OTHER_SPACES = "".join(
+    f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace() and code != 0x20
+)
+# Whether a block needs ``tidy`` at all: most need none. One scan for whitespace to collapse
+# and for each pass's trigger; it starts at such a space, a punctuation mark or a bracket (a set
+# of first characters the regular-expression engine skips to quickly) and looks back from there.
 _TIDY_WORK = re.compile(
-    r"[,.;:!?%)\]»”。、，；：！？\ue000(\[«“（）]"
-    r"(?:(?<= [,.;:!?%)\]»”。、，；：！？\ue000])"  # a space before closing punctuation
+    rf"[{_OTHER_SPACES},.;:!?%)\]»”。、，；：！？\ue000(\[«“（）]"
+    rf"(?:(?<=[{_OTHER_SPACES}])"  # whitespace to collapse (double spaces: see ``tidy``)
+    r"|(?<= [,.;:!?%)\]»”。、，；：！？\ue000])"  # a space before closing punctuation
     r"|(?<=[(\[«“]) "  # a space after an opening bracket
     r"|(?<=[(（])\s*(?:[,;:、，；)）]|\ue000\d+\ue001\s*[,;:、，；)）])"  # "( ;" "()"
     r"|(?<=[,;:、，；])\s*[)）]"  # "; )"
@@ -82,6 +87,8 @@ def _keep_markers(match: re.Match[str]) -> str:
 
 def tidy(text: str) -> str:
     """Clean one block: separators left by removed templates, spacing around punctuation."""
+    if "  " not in text and text[:1] != " " and text[-1:] != " " and not _TIDY_WORK.search(text):
+        return text  # nothing to collapse, nothing to tidy
     text = " ".join(text.split())
     if not _TIDY_WORK.search(text):
         return text
