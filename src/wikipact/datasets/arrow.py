@@ -34,7 +34,8 @@ def arrow_type(info: mi.Type) -> pa.DataType:
     if isinstance(info, (mi.ListType, mi.VarTupleType)):
         return pa.list_(arrow_type(info.item_type))
     if isinstance(info, mi.DictType):
-        return pa.map_(arrow_type(info.key_type), arrow_type(info.value_type))
+        # Hugging Face datasets cannot read Arrow maps: records use lists of name/value structs
+        raise TypeError("no maps in dataset records: use a list of name/value structs")
     if isinstance(info, mi.StructType):
         return pa.struct([_field(f) for f in info.fields])
     raise TypeError(f"no Arrow type for {info}")
@@ -59,13 +60,8 @@ def record_schema(columns: Iterable[str] = ()) -> pa.Schema:
 
 
 def to_table(records: Sequence[DatasetRecord], schema: pa.Schema) -> pa.Table:
-    """Records as an Arrow table of ``schema`` (maps become key/value pairs, as Arrow wants)."""
-    rows = [plain(r) for r in records]
-    map_columns = _map_paths(schema)
-    if map_columns:
-        for row in rows:
-            _maps_to_pairs(row, map_columns)
-    return pa.Table.from_pylist(rows, schema=schema)
+    """Records as an Arrow table of ``schema``."""
+    return pa.Table.from_pylist([plain(r) for r in records], schema=schema)
 
 
 def plain(value: Any) -> Any:
@@ -74,47 +70,4 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in msgspec.structs.asdict(value).items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
     return value
-
-
-def _map_paths(schema: pa.Schema) -> dict[str, Any]:
-    """Which nested fields are maps: {column: True | nested description}."""
-
-    def describe(t: pa.DataType) -> Any:
-        if pa.types.is_map(t):
-            return True
-        if pa.types.is_list(t):
-            inner = describe(t.value_type)
-            return ("list", inner) if inner else None
-        if pa.types.is_struct(t):
-            nested = {t.field(i).name: describe(t.field(i).type) for i in range(t.num_fields)}
-            nested = {k: v for k, v in nested.items() if v}
-            return ("struct", nested) if nested else None
-        return None
-
-    out = {}
-    for f in schema:
-        d = describe(f.type)
-        if d:
-            out[f.name] = d
-    return out
-
-
-def _convert(value: Any, how: Any) -> Any:
-    if value is None:
-        return None
-    if how is True:
-        return list(value.items())
-    kind, inner = how
-    if kind == "list":
-        return [_convert(v, inner) for v in value]
-    for key, sub in inner.items():
-        value[key] = _convert(value.get(key), sub)
-    return value
-
-
-def _maps_to_pairs(row: dict[str, Any], paths: dict[str, Any]) -> None:
-    for key, how in paths.items():
-        row[key] = _convert(row.get(key), how)

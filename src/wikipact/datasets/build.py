@@ -38,7 +38,7 @@ from wikipact.datasets import manifest
 from wikipact.datasets.arrow import record_schema
 from wikipact.datasets.dedup import Candidate, Cluster, DedupResult, deduplicate
 from wikipact.datasets.recipe import Recipe
-from wikipact.datasets.sinks import Shard, ShardWriter, remove_temp_files
+from wikipact.datasets.sinks import FOLDERS, Shard, ShardWriter, remove_temp_files
 from wikipact.datasets.sources import Source, inputs_fingerprint
 from wikipact.datasets.splits import SPLITS, split_of
 from wikipact.datasets.stage import StageConfig, Staged, decode_record
@@ -48,7 +48,7 @@ from wikipact.errors import ConfigError, DumpError
 from wikipact.run.parse import fsync_replace
 
 WORK_DIR = ".wikipact-build"
-OUTPUTS = ("data", "plots", "README.md", "manifest.json", "manifest.json.sig",
+OUTPUTS = ("data", "jsonl", "plots", "README.md", "manifest.json", "manifest.json.sig",
            "exclusions.jsonl", "dedup-clusters.jsonl")  # fmt: skip
 
 # progress(step, total, unit) -> context manager yielding update(items, amount)
@@ -301,9 +301,9 @@ def _write(
         previous: BuildStats = pickle.loads(saved.read_bytes())
         stats.__dict__.update({k: v for k, v in previous.__dict__.items() if k not in ("recipe",)})
         return
-    data = out / "data"
-    if data.exists():
-        shutil.rmtree(data)  # a partial earlier attempt: shards are rewritten identically
+    for folder in FOLDERS.values():
+        if (out / folder).exists():
+            shutil.rmtree(out / folder)  # a partial earlier attempt: rewritten identically
     schema = record_schema(recipe.columns)
     shards: list[Shard] = []
     writers = {

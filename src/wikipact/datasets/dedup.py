@@ -72,6 +72,8 @@ class Candidate:
 
 @dataclass
 class Cluster:
+    """One group of duplicates; members are named ``id@revision`` (``enwiki:12@716551092``)."""
+
     kind: str  # same_page | exact_duplicate | near_duplicate
     kept: str
     dropped: list[str]
@@ -81,6 +83,7 @@ class Cluster:
 @dataclass
 class DedupResult:
     dropped: dict[int, tuple[str, str]] = field(default_factory=dict)  # ordinal -> (reason, kept)
+
     clusters: list[Cluster] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -88,6 +91,10 @@ class DedupResult:
         for reason, _ in self.dropped.values():
             out[reason] = out.get(reason, 0) + 1
         return out
+
+
+def _member(c: Candidate) -> str:
+    return f"{c.id}@{c.revision_id}"
 
 
 def _best_first(group: Iterable[Candidate]) -> list[Candidate]:
@@ -121,8 +128,8 @@ def _collapse(
         best, *rest = _best_first(group)
         alive.append(best)
         for c in rest:
-            result.dropped[c.ordinal] = (reason, best.id)
-        result.clusters.append(Cluster(reason, best.id, sorted(c.id for c in rest)))
+            result.dropped[c.ordinal] = (reason, _member(best))
+        result.clusters.append(Cluster(reason, _member(best), sorted(_member(c) for c in rest)))
     alive.sort(key=lambda c: c.ordinal)
     return alive
 
@@ -170,7 +177,12 @@ def _near(items: list[Candidate], rules: Dedup, result: DedupResult) -> None:
             continue
         best, *rest = _best_first(items[i] for i in group)
         for c in rest:
-            result.dropped[c.ordinal] = ("near_duplicate", best.id)
+            result.dropped[c.ordinal] = ("near_duplicate", _member(best))
         result.clusters.append(
-            Cluster("near_duplicate", best.id, sorted(c.id for c in rest), round(lowest[root], 3))
+            Cluster(
+                "near_duplicate",
+                _member(best),
+                sorted(_member(c) for c in rest),
+                round(lowest[root], 3),
+            )
         )

@@ -41,9 +41,16 @@ class ClaimRecord(msgspec.Struct, frozen=True, kw_only=True):
     citations: list[Citation]
 
 
+class Field(msgspec.Struct, frozen=True, kw_only=True):
+    """A name and its value (a list of these rather than a map: every reader supports lists)."""
+
+    name: str
+    value: str
+
+
 class InfoboxRecord(msgspec.Struct, frozen=True, kw_only=True):
     name: str
-    fields: dict[str, str]
+    fields: list[Field]
 
 
 class ReferenceRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,7 +58,7 @@ class ReferenceRecord(msgspec.Struct, frozen=True, kw_only=True):
     group: str
     type: str
     text: str | None
-    metadata: dict[str, str]
+    metadata: list[Field]
 
 
 class DatasetRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,7 +123,11 @@ def to_record(article: Article, tokens: int, columns: frozenset[str]) -> Dataset
             [
                 InfoboxRecord(
                     name=box.name,
-                    fields={p.name: p.value or "" for p in box.has_parts if p.name is not None},
+                    fields=[
+                        Field(name=p.name, value=p.value or "")
+                        for p in box.has_parts
+                        if p.name is not None
+                    ],
                 )
                 for box in article.infoboxes
             ]
@@ -130,7 +141,7 @@ def to_record(article: Article, tokens: int, columns: frozenset[str]) -> Dataset
                     group=r.group,
                     type=r.type,
                     text=r.text.value if r.text else None,
-                    metadata=dict(r.metadata),
+                    metadata=[Field(name=k, value=v) for k, v in r.metadata.items()],
                 )
                 for r in article.references
             ]

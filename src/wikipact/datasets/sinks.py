@@ -25,6 +25,9 @@ from wikipact.run.parse import fsync_replace
 
 TEMP_SUFFIX = ".tmp"
 EXTENSIONS = {"parquet": "parquet", "jsonl": "jsonl.zst"}
+# Parquet shards go to data/ (where Hugging Face looks), JSON lines to a folder of their own, so
+# each folder holds one format and loads with any reader as it is.
+FOLDERS = {"parquet": "data", "jsonl": "jsonl"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Shard:
 
 
 class ShardWriter:
-    """Writes the records of one split and one format as ``data/<split>-NNNNN.<ext>``."""
+    """Writes the records of one split and one format as ``<folder>/<split>-NNNNN.<ext>``."""
 
     def __init__(
         self,
@@ -65,7 +68,8 @@ class ShardWriter:
 
     @property
     def _name(self) -> str:
-        return f"data/{self.split}-{len(self.shards):05d}.{EXTENSIONS[self.fmt]}"
+        shard = f"{self.split}-{len(self.shards):05d}.{EXTENSIONS[self.fmt]}"
+        return f"{FOLDERS[self.fmt]}/{shard}"
 
     def write(self, record: DatasetRecord) -> None:
         self._buffer.append(record)
