@@ -138,7 +138,8 @@ def _prepare(out: Path, work: Path, fingerprint: str) -> None:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} is a file; give a directory for the dataset")
     marker = work / "build.json"
-    if out.exists() and any(out.iterdir()) and not marker.exists():
+    foreign = [p for p in out.iterdir() if p.name != WORK_DIR] if out.exists() else []
+    if foreign and not marker.exists():
         raise ConfigError(
             f"{out} is not empty and was not written by wikipact build; choose a new or empty "
             "directory (wikipact never deletes files it did not write)"
