@@ -65,7 +65,8 @@ def normalize_target(target: str, ctx: Context) -> str:
     return target
 
 
-_PREFIXED_LINK = re.compile(r"\[\[\s*([^:\[\]|\n]{1,40}?)\s*:\s*([^|\]\n]+)")
+# the look-ahead (a colon before any bracket or bar) rejects most links in one quick scan
+_PREFIXED_LINK = re.compile(r"\[\[(?=[^\[\]|:]*:)\s*([^:\[\]|\n]{1,40}?)\s*:\s*([^|\]\n]+)")
 
 
 def file_order(text: str, ctx: Context) -> dict[str, int]:
