@@ -16,6 +16,7 @@ REF_CLOSE = "\ue001"
 KEEP_OPEN = "\ue002"
 KEEP_CLOSE = "\ue003"
 
+STRAY_CODES = (REF_OPEN, REF_CLOSE, KEEP_OPEN, KEEP_CLOSE)
 STRAY = re.compile("[\ue000-\ue003]")
 REF_MARKER = re.compile("\ue000(\\d+)\ue001")
 KEEP_MARKER = re.compile("\ue002(\\d+)\ue003")

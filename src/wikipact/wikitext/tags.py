@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from wikipact.wikitext.markers import STRAY, keep_marker, ref_marker
+from wikipact.wikitext.markers import STRAY, STRAY_CODES, keep_marker, ref_marker
 from wikipact.wikitext.texmath import tex_to_text
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
@@ -51,7 +51,7 @@ _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""")
 
 def strip_comments(text: str) -> str:
     """Remove ``<!-- ... -->`` (an unclosed comment runs to the end, as in MediaWiki)."""
-    if STRAY.search(text):
+    if any(code in text for code in STRAY_CODES):  # four str scans beat one regex search
         text = STRAY.sub("", text)
     return _COMMENT.sub("", text) if "<!--" in text else text
 
