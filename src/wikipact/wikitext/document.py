@@ -181,6 +181,8 @@ def _claims(
             for text, start, refs in units:
                 spans = split_sentences(text, language)
                 total += len(spans)
+                if not refs:  # nothing cites it: no claims
+                    continue
                 backing = _assign(spans, refs)
                 for index, ref_indexes in backing.items():
                     identifiers = tuple(
