@@ -98,8 +98,9 @@ def _member(c: Candidate) -> str:
 
 
 def _best_first(group: Iterable[Candidate]) -> list[Candidate]:
-    """Newest revision first, then most references, then the smaller id (stable sorts)."""
-    by_id = sorted(group, key=lambda c: c.id)
+    """Newest revision first, then most references, then the smaller id (stable sorts); between
+    identical copies (one page read from two dumps) the first read, so input order never counts."""
+    by_id = sorted(group, key=lambda c: (c.id, c.ordinal))
     return sorted(by_id, key=lambda c: (c.date_modified, c.revision_id, c.references), reverse=True)
 
 
