@@ -27,15 +27,15 @@ from datasketch import MinHash, MinHashLSH
 from wikipact.datasets.recipe import Dedup
 
 SCHEME = "affine32"  # datasketch 2 hashing scheme; signatures are only comparable within one
-_WORD = re.compile(r"\w+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+# a CJK letter on its own, or a run of other word characters
+_WORD = re.compile(rf"(?=\w)[{_CJK_CHARS}]|[^\W{_CJK_CHARS}]+")
 
 
 def normalise(text: str) -> list[str]:
-    """Words of the text, NFKC-normalised and case-folded (CJK characters count as words)."""
+    """Words of the text, NFKC-normalised and case-folded (each CJK character counts as a word;
+    the Latin words of an English page that quotes a Chinese name stay words)."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    if _CJK.search(text):
-        return [c for c in text if not c.isspace() and (c.isalnum())]
     return _WORD.findall(text)
 
 
