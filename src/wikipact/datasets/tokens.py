@@ -9,6 +9,7 @@ a Hugging Face ``tokenizer.json`` (needs the ``tokenizers`` package).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from dataclasses import dataclass
@@ -88,9 +89,11 @@ def _tiktoken_cached(name: str) -> Tokenizer:
 
     encoding = _offline_get_encoding(tiktoken, name)
     ranks = getattr(encoding, "_mergeable_ranks", {})
+    # the sha256 of the vocabulary in tiktoken's file format (what tiktoken pins as expected_hash)
     digest = hashlib.sha256(
         b"".join(
-            token + b" %d\n" % rank for token, rank in sorted(ranks.items(), key=lambda x: x[1])
+            base64.b64encode(token) + b" %d\n" % rank
+            for token, rank in sorted(ranks.items(), key=lambda x: x[1])
         )
     ).hexdigest()
     return Tokenizer(name, digest, _tiktoken_counter(encoding))
