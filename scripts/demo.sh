@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quickstart: set up, then ingest the bundled real sample (English Wikipedia pages, bzip2
-# multistream with its index) into a local SQLite store with 2 workers, and look at the result.
+# multistream with its index) into a local SQLite store with 2 workers, look at the result, and
+# build a signed, deduplicated, tokenised dataset from the store and verify it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,4 +18,13 @@ echo "== wikipact show Anarchism"
 .venv/bin/wikipact show Anarchism --project enwiki --db "$db"
 echo "== wikipact parse (dump straight to JSON lines, no store) -> demo/articles.jsonl"
 .venv/bin/wikipact parse "$sample" --workers 2 --namespace 0 -o demo/articles.jsonl
-echo "Done. Try: .venv/bin/wikipact --help"
+keys=demo/signing
+if [ ! -f "$keys/ed25519.key" ]; then
+  echo "== wikipact signing init --dir $keys (a key pair to sign datasets with)"
+  .venv/bin/wikipact signing init --dir "$keys"
+fi
+echo "== wikipact build --db $db -o demo/dataset --workers 2 (Parquet shards, card, signed manifest)"
+.venv/bin/wikipact build --db "$db" -o demo/dataset --workers 2 --signing-dir "$keys"
+echo "== wikipact verify demo/dataset --public-key $keys/ed25519.pub"
+.venv/bin/wikipact verify demo/dataset --public-key "$keys/ed25519.pub"
+echo "Done. The dataset card is demo/dataset/README.md. Try: .venv/bin/wikipact --help"
