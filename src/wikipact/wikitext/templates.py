@@ -21,7 +21,10 @@ from wikipact.wikitext.markers import ref_marker
 from wikipact.wikitext.split import split_outside
 from wikipact.wikitext.tags import RawRef
 
-_BRACES = re.compile(r"\{\{|\}\}")
+# Opening and closing braces are found by two searches for a literal, which the
+# regular-expression engine runs several times faster than one search for either (``{{|}}``).
+_OPEN_BRACES = re.compile(r"\{\{")
+_CLOSE_BRACES = re.compile(r"\}\}")
 _SPACES = re.compile(r"[\s_]+")
 _QID = re.compile(r"^Q\d+$")
 
@@ -161,13 +164,13 @@ def scan(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     stack: list[int] = []
     pairs: list[tuple[int, int]] = []
     stray: list[tuple[int, int]] = []
-    for match in _BRACES.finditer(text):
-        if match.group() == "{{":
-            stack.append(match.start())
+    for pos in _brace_positions(text):
+        if text[pos] == "{":
+            stack.append(pos)
         elif stack:
-            pairs.append((stack.pop(), match.end()))
+            pairs.append((stack.pop(), pos + 2))
         else:
-            stray.append((match.start(), match.end()))
+            stray.append((pos, pos + 2))
     stray.extend((pos, pos + 2) for pos in stack)
     pairs.sort()
     top: list[tuple[int, int]] = []
@@ -179,6 +182,16 @@ def scan(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     if stray:
         stray = [s for s in stray if not _inside(s[0], top)]
     return top, sorted(stray)
+
+
+def _brace_positions(text: str) -> list[int]:
+    """Start of every ``{{`` and ``}}`` token, in text order (each found left to right without
+    overlap, as one search for ``{{|}}`` finds them: the two kinds of token cannot overlap)."""
+    opens = [match.start() for match in _OPEN_BRACES.finditer(text)]
+    if "}}" not in text:
+        return opens
+    closes = [match.start() for match in _CLOSE_BRACES.finditer(text)]
+    return sorted(opens + closes) if opens else closes
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
