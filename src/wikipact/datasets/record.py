@@ -8,6 +8,8 @@ so a training pipeline need not join.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import msgspec
 
 from wikipact.model.article import Article, Part, Reference, Signals
@@ -125,7 +127,7 @@ def to_record(article: Article, tokens: int, columns: frozenset[str]) -> Dataset
                     name=box.name,
                     fields=[
                         Field(name=p.name, value=p.value or "")
-                        for p in box.has_parts
+                        for p in _fields(box.has_parts)
                         if p.name is not None
                     ],
                 )
@@ -159,6 +161,15 @@ def _citation(identifier: str, ref: Reference | None) -> Citation:
         title=meta.get("title"),
         url=meta.get("url"),
     )
+
+
+def _fields(parts: tuple[Part, ...]) -> Iterator[Part]:
+    """The ``field`` parts of an infobox, in order (the parser groups them in ``section`` parts)."""
+    for part in parts:
+        if part.type == "field":
+            yield part
+        else:
+            yield from _fields(part.has_parts)
 
 
 def _sections(parts: tuple[Part, ...], level: int = 1) -> list[Section]:
