@@ -8,18 +8,30 @@ from datetime import datetime
 from wikipact.model.article import Signals
 
 SIGNALS_VERSION = "signals-v1"
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W_]+", re.U)
 STUB_WORDS = 150
 
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK_CHARS = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
+# a word that does not start with a CJK character: it runs on over letters and digits of any
+# script, CJK included (no underscore)
+_RUN = re.compile(rf"[^\W_{_CJK_CHARS}][^\W_]*")
 
 
 def count_words(text: str) -> int:
-    """Words, counting each CJK character as one (those scripts do not separate words)."""
-    if _CJK.search(text):
-        return len(_WORD.findall(text))
-    return len(text.split())
+    r"""Words, counting each CJK character as one (those scripts do not separate words).
+
+    That is the number of matches of ``[CJK]|[^\W_]+`` scanned left to right: every CJK
+    character is a word, except those a word started by another letter or digit runs on over;
+    counted from runs of characters rather than one match per character.
+    """
+    if not _CJK.search(text):
+        return len(text.split())
+    runs = _RUN.findall(text)
+    cjk = sum(map(len, _CJK_RUN.findall(text)))
+    absorbed = sum(map(len, _CJK_RUN.findall("".join(runs))))
+    return len(runs) + cjk - absorbed
 
 
 def compute(
