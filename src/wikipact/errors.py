@@ -8,7 +8,11 @@
     │   ├── DamagedDumpError      corrupt or truncated compression, malformed or cut XML
     │   └── PageError             one page is unusable (e.g. no <text>); its neighbours are fine
     ├── StoreError                the database refused an operation
-    └── NotFoundError             a page, title or object that does not exist
+    ├── NotFoundError             a page, title or object that does not exist
+    └── AccessError               a partner may not do this (API: 401, 403 or 429)
+        ├── AuthenticationError   no key, an unknown, expired or revoked key (401)
+        ├── ForbiddenError        the agreements do not grant it (403, with the reason)
+        └── LimitExceeded         a rate limit or quota is used up (429, with Retry-After)
 
 Every error carries a message that names the thing and what to do about it. ``DumpError``
 instances also carry a machine-readable ``kind`` (``xml_error``, ``bz2_truncated``,
@@ -34,6 +38,26 @@ class StoreError(WikipactError):
 
 class NotFoundError(WikipactError):
     """The requested page or object does not exist."""
+
+
+class AccessError(WikipactError):
+    """A partner's request is not allowed; subclasses say why."""
+
+
+class AuthenticationError(AccessError):
+    """No API key, or one that is unknown, expired or revoked."""
+
+
+class ForbiddenError(AccessError):
+    """The caller's agreements do not grant this project, channel or use."""
+
+
+class LimitExceeded(AccessError):
+    """A rate limit or quota is used up; ``retry_after`` seconds until it frees up."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
