@@ -325,6 +325,11 @@ class SQLiteStore:
         for row in rows:
             yield ChangeEvent(*row)
 
+    def cursor_before(self, recorded_at: str) -> int:
+        """The last change-log cursor recorded before ``recorded_at`` (ISO time); 0 if none."""
+        row = self._one("SELECT MAX(cursor) FROM changes WHERE recorded_at < ?", (recorded_at,))
+        return int(row[0]) if row and row[0] is not None else 0
+
     def stats(self) -> StoreStats:
         by_project: dict[str, int] = {}
         by_ns: dict[str, dict[int, int]] = {}

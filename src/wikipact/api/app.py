@@ -1,0 +1,99 @@
+"""The FastAPI application: routes, the one error shape, and the OpenAPI contract.
+
+The article schema in the OpenAPI document is derived from the msgspec model (the same one
+``wikipact schema`` prints), so the contract and the records cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from wikipact import __version__
+from wikipact.access import Access
+from wikipact.api import account, admin, content, errors, realtime
+from wikipact.api.context import Services
+from wikipact.model.article import Article
+
+
+def create_app(db_path: str | Path, *, snapshots_root: Path | None = None) -> FastAPI:
+    """The API over the database at ``db_path`` (store, accounts and metering in one file)."""
+    app = FastAPI(
+        title="wikipact partner API",
+        version=__version__,
+        description=(
+            "Wikimedia content for AI partners under agreements: on-demand articles, snapshots, "
+            "a realtime feed, grounding search with citations, and each partner's own usage. "
+            "Authenticate with `Authorization: Bearer <API key>`. Every error is "
+            '`{"message": ..., "status": ...}`.'
+        ),
+    )
+    app.state.services = Services(
+        db_path=Path(db_path), access=Access(db_path), snapshots_root=snapshots_root
+    )
+    errors.install(app)
+    for module in (content, realtime, account, admin):
+        app.include_router(module.router)
+    _optional_routers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _optional_routers(app: FastAPI) -> None:
+    """Search and snapshots routes, when their libraries are present."""
+    for name in ("search", "snapshots"):
+        try:
+            module = __import__(f"wikipact.api.{name}", fromlist=["router"])
+        except ImportError:
+            continue
+        app.include_router(module.router)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    _, components = msgspec.json.schema_components(
+        [Article], ref_template="#/components/schemas/{name}"
+    )
+    for component in components.values():
+        # `fields` may select any subset of an article: no property is required in responses
+        component.pop("required", None)
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(components)
+    schemas["Error"] = errors.ERROR_SCHEMA
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status, text in (
+                ("400", "Bad request"),
+                ("401", "No valid API key"),
+                ("403", "Not granted by the caller's agreements"),
+                ("404", "Not found"),
+                ("422", "Invalid parameters"),
+                ("429", "Rate limit or quota exceeded (see Retry-After)"),
+            ):
+                responses.setdefault(
+                    status,
+                    {
+                        "description": text,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                )
+            if "422" in responses:
+                responses["422"] = {
+                    "description": "Invalid parameters",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+    app.openapi_schema = schema
+    return schema

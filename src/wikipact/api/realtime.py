@@ -1,0 +1,152 @@
+"""Realtime: the store's change log as Server-Sent Events (or NDJSON), resumable by cursor.
+
+Each event's SSE ``id`` is its change-log cursor. A client that reconnects with
+``Last-Event-ID`` (or ``?cursor=``) receives exactly the events after it: none lost, none
+repeated. ``since`` (an ISO time) starts at the first change recorded at or after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import msgspec
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from wikipact.api.context import Caller, Meter, services
+from wikipact.api.projection import matches, project
+from wikipact.store.base import ChangeEvent
+
+router = APIRouter(prefix="/v2")
+POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 15.0
+BATCH = 200
+
+
+def _event(change: ChangeEvent, svc: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "name": change.title,
+        "identifier": change.page_id,
+        "is_part_of": {"identifier": change.project},
+        "namespace": {"identifier": change.namespace},
+        "event": {
+            "identifier": change.cursor,
+            "type": change.kind,
+            "date_created": change.recorded_at,
+        },
+    }
+    if change.revision_id is not None:
+        record["version"] = {"identifier": change.revision_id}
+    if change.redirect_target:
+        record["redirect_target"] = {"name": change.redirect_target}
+    if change.kind != "delete":
+        article = svc.store().get(change.project, change.page_id)
+        if article is not None and article.version.identifier == change.revision_id:
+            full = msgspec.to_builtins(article)
+            full.pop("article_body", None)
+            full.update(record)
+            record = full
+    return record
+
+
+def _changes(svc: Any, after: int) -> list[ChangeEvent]:
+    return list(svc.store().changes(after=after, limit=BATCH))
+
+
+@router.get(
+    "/realtime/articles",
+    summary="Article changes as a stream (SSE, or NDJSON by Accept)",
+    responses={
+        200: {
+            "description": "A stream of change events",
+            "content": {"text/event-stream": {"schema": {"type": "string"}},
+                        "application/x-ndjson": {"schema": {"type": "string"}}},
+        }
+    },
+)  # fmt: skip
+async def realtime(
+    request: Request,
+    principal: Caller,
+    cursor: Annotated[int | None, Query(ge=0, description="Resume after this event id")] = None,
+    since: Annotated[str | None, Query(max_length=40, description="ISO time to start at")] = None,
+    project_: Annotated[str | None, Query(alias="project", max_length=100)] = None,
+    namespace: Annotated[int | None, Query()] = None,
+    fields: Annotated[list[str] | None, Query()] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=100_000, description="Close after N events")
+    ] = None,
+    timeout: Annotated[
+        float | None, Query(gt=0, le=3600, description="Close after this many idle seconds")
+    ] = None,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+) -> StreamingResponse:
+    svc = services(request)
+    meter = Meter(svc, principal, channel="realtime", project=project_)
+    allowed = svc.access.entitled_projects(principal, "realtime")
+    start = cursor
+    if start is None and last_event_id and last_event_id.isdigit():
+        start = int(last_event_id)
+    if start is None and since:
+        start = svc.store().cursor_before(since)
+    position = start if start is not None else svc.store().stats().last_cursor
+    wanted = [p for v in fields or () for p in v.split(",") if p]
+    filters: list[tuple[str, Any]] = []
+    if namespace is not None:
+        filters.append(("namespace.identifier", namespace))
+    ndjson = "application/x-ndjson" in request.headers.get("accept", "")
+
+    async def stream() -> AsyncIterator[bytes]:
+        nonlocal position
+        sent = sent_bytes = 0
+        idle_since = last_beat = time.monotonic()
+        status = 200
+        try:
+            while True:
+                changes = await asyncio.to_thread(_changes, svc, position)
+                for change in changes:
+                    position = change.cursor
+                    if allowed is not None and change.project not in allowed:
+                        continue
+                    if project_ is not None and change.project != project_:
+                        continue
+                    record = await asyncio.to_thread(_event, change, svc)
+                    if filters and not matches(record, filters):
+                        continue
+                    data = msgspec.json.encode(project(record, wanted))
+                    chunk = (
+                        data + b"\n"
+                        if ndjson
+                        else b"id: %d\nevent: article\ndata: %s\n\n" % (change.cursor, data)
+                    )
+                    sent += 1
+                    sent_bytes += len(chunk)
+                    yield chunk
+                    idle_since = time.monotonic()
+                    if limit is not None and sent >= limit:
+                        return
+                if changes:
+                    continue
+                if await request.is_disconnected():
+                    return
+                now = time.monotonic()
+                if timeout is not None and now - idle_since >= timeout:
+                    return
+                if not ndjson and now - last_beat >= HEARTBEAT_SECONDS:
+                    last_beat = now
+                    yield b": keep-alive\n\n"
+                await asyncio.sleep(POLL_SECONDS)
+        except (GeneratorExit, asyncio.CancelledError):
+            raise  # the client went away: what was sent counts as delivered
+        except BaseException:
+            status = 500
+            raise
+        finally:
+            meter.finish(status, project=project_ or "*", articles=sent, bytes_sent=sent_bytes)
+
+    media = "application/x-ndjson" if ndjson else "text/event-stream"
+    return StreamingResponse(
+        stream(), media_type=media, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
