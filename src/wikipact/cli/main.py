@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from wikipact.cli import build, ingest, inspect, parse, signing, verify
+from wikipact.cli import access, build, ingest, inspect, parse, signing, verify
+from wikipact.cli import snapshot as snapshot_cli
 from wikipact.cli.progress import stderr
 from wikipact.errors import ConfigError, WikipactError
 
@@ -27,6 +28,12 @@ app.command("schema")(inspect.schema_command)
 app.command("build")(build.build_command)
 app.command("verify")(verify.verify_command)
 app.add_typer(signing.app, name="signing")
+app.add_typer(snapshot_cli.app, name="snapshot")
+app.command("serve")(access.serve_command)
+app.add_typer(access.partners_app, name="partners")
+app.add_typer(access.agreements_app, name="agreements")
+app.add_typer(access.keys_app, name="keys")
+app.command("statement")(access.statement_command)
 
 
 @app.callback()
