@@ -1,0 +1,182 @@
+"""``wikipact snapshot create|list|add-dataset``: bulk-download files for partners."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from wikipact.cli.common import DbOption
+from wikipact.cli.progress import stderr
+from wikipact.errors import ConfigError
+from wikipact.snapshots.registry import ENV_VAR, Snapshot, default_root
+
+app = typer.Typer(
+    name="snapshot",
+    help="Make, list and add bulk-download files (snapshots of a namespace, dataset builds).",
+    no_args_is_help=True,
+)
+console = Console(soft_wrap=True, highlight=False)
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        help=f"Directory of the snapshot files (default: ${ENV_VAR}, else 'snapshots' in the "
+        "per-user data directory).",
+        show_default=False,
+    ),
+]
+OwnerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--owner",
+        help="Partner id for a private file (default: any partner entitled to the project).",
+        show_default=False,
+    ),
+]
+
+
+def _db_path(db: str | None) -> Path:
+    from wikipact.store import default_db_url, sqlite_path
+
+    path = sqlite_path(db or default_db_url())
+    if not path.exists():
+        raise ConfigError(f"no store at {path}: run `wikipact ingest` first, or pass --db")
+    return path
+
+
+@app.command("create")
+def create_command(
+    project: Annotated[str, typer.Option("--project", help="Wiki database name, e.g. enwiki.")],
+    namespace: Annotated[int, typer.Option("--namespace", help="Namespace number.")] = 0,
+    db: DbOption = None,
+    root: RootOption = None,
+    owner: OwnerOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rewrite even when the store has not changed.")
+    ] = False,
+) -> None:
+    """Write the live articles of a project's namespace as a .tar.gz of NDJSON and register it."""
+    from wikipact.snapshots.create import create_snapshot
+
+    path = _db_path(db)
+    with _bar() as update:
+        snapshot = create_snapshot(
+            path,
+            root or default_root(),
+            project,
+            namespace,
+            owner=owner,
+            force=force,
+            progress=update,
+        )
+    _print_one(snapshot, root or default_root())
+
+
+@app.command("add-dataset")
+def add_dataset_command(
+    directory: Annotated[Path, typer.Argument(help="Dataset directory `wikipact build` wrote.")],
+    db: DbOption = None,
+    root: RootOption = None,
+    owner: OwnerOption = None,
+) -> None:
+    """Package a dataset build as a .tar.gz (its manifest's files only) and register it."""
+    from wikipact.snapshots.create import register_dataset
+
+    path = _db_path(db)
+    with _bar() as update:
+        snapshot = register_dataset(
+            path, directory, root=root or default_root(), owner=owner, progress=update
+        )
+    _print_one(snapshot, root or default_root())
+
+
+@app.command("list")
+def list_command(
+    db: DbOption = None,
+    project: Annotated[
+        list[str] | None, typer.Option("--project", help="Only files of these projects.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List every registered snapshot and dataset (public and private)."""
+    from wikipact.snapshots.registry import list_snapshots
+
+    found = list_snapshots(_db_path(db), projects=project or None, all_owners=True)
+    if as_json:
+        for snapshot in found:
+            typer.echo(json.dumps(snapshot.as_dict(), ensure_ascii=False))
+        return
+    if not found:
+        console.print("no snapshots yet; make one with `wikipact snapshot create --project P`")
+        return
+    table = Table(show_edge=False)
+    for column in ("identifier", "kind", "records", "size", "date modified", "owner"):
+        table.add_column(
+            column,
+            justify="right" if column in ("records", "size") else "left",
+            overflow="fold",
+        )
+    for s in found:
+        table.add_row(
+            escape(s.identifier),
+            s.kind,
+            f"{s.records:,}",
+            _human(s.size),
+            s.date_modified or "",
+            escape(s.owner or "(public)"),
+        )
+    console.print(table)
+
+
+def _print_one(snapshot: Snapshot, root: Path) -> None:
+    console.print(f"[bold green]{snapshot.kind}[/] [bold]{escape(snapshot.identifier)}[/]")
+    console.print(f"file      {escape(str(Path(root) / snapshot.path))}")
+    console.print(f"records   {snapshot.records:,}")
+    console.print(f"size      {snapshot.size:,} bytes ({_human(snapshot.size)})")
+    console.print(f"sha256    {snapshot.sha256}")
+    console.print(f"modified  {snapshot.date_modified or '-'}")
+    console.print(f"owner     {escape(snapshot.owner or '(public)')}")
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1000
+    return f"{size} B"  # not reached
+
+
+class _bar:
+    """A progress bar on stderr (drawn only on a terminal) fed by ``progress(phase, done, total)``."""
+
+    def __enter__(self) -> Callable[[str, int, int], None]:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=stderr,
+            disable=not stderr.is_terminal,
+        )
+        self.progress.__enter__()
+        tasks: dict[str, object] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = self.progress.add_task(phase, total=total or None)
+            self.progress.update(tasks[phase], completed=done, total=total or None)  # type: ignore[arg-type]
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
