@@ -7,7 +7,9 @@ import re
 
 from wikipact.model.article import Link
 from wikipact.wikitext.context import Context
+from wikipact.wikitext.links import make_links, replace_links
 from wikipact.wikitext.markers import KEEP_MARKER, REF_MARKER
+from wikipact.wikitext.templates import expand
 
 _QUOTES = re.compile(r"''+")  # not "'{2,}": a literal first makes the search fast
 _MAGIC = re.compile(r"__[^\W_](?:[^\s_]|_(?!_))*__", re.U)
@@ -70,9 +72,6 @@ def clean_fragment(
     """
     if not _NEEDS_WORK.search(raw):  # most citation fields and infobox values: plain words
         return " ".join(raw.split()), []
-    from wikipact.wikitext.links import make_links, replace_links
-    from wikipact.wikitext.templates import expand
-
     saved_links, saved_flag = ctx.links, ctx.collect_links
     ctx.links = []
     ctx.collect_links = collect and saved_flag

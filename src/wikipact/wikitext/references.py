@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from wikipact.model.article import Citation, ExternalLink, Reference, ReferenceText
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import Context
+from wikipact.wikitext.inline import clean_fragment
 from wikipact.wikitext.tags import RawRef
 from wikipact.wikitext.templates import (
     citation_metadata,
@@ -79,8 +80,6 @@ def _identifier(group: str, name: str) -> str:
 
 
 def _reference(ctx: Context, index: int, identifier: str, uses: int) -> Reference:
-    from wikipact.wikitext.inline import clean_fragment
-
     raw: RawRef = ctx.refs[index]
     if raw.kind == "short":
         return Reference(

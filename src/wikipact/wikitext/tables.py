@@ -6,6 +6,7 @@ import re
 
 from wikipact.model.article import Table
 from wikipact.wikitext.context import Context
+from wikipact.wikitext.inline import clean_fragment
 from wikipact.wikitext.split import split_outside
 
 TABLE_OPEN = "\ue004"
@@ -83,8 +84,6 @@ def _unwrap(lines: list[str]) -> list[str]:
 
 
 def _cell_text(raw: str, ctx: Context) -> str:
-    from wikipact.wikitext.inline import clean_fragment
-
     bar = raw.find("|")
     if bar >= 0 and "[[" not in raw[:bar] and "{{" not in raw[:bar]:
         head = raw[:bar]
