@@ -491,7 +491,7 @@ def _epoch(iso: str) -> int:
 
 
 def _dump_date_iso(yyyymmdd: str) -> str | None:
-    if re.fullmatch(r"\d{8}", yyyymmdd):
+    if re.fullmatch(r"[0-9]{8}", yyyymmdd):
         return f"{yyyymmdd[:4]}-{yyyymmdd[4:6]}-{yyyymmdd[6:]}T00:00:00Z"
     return None
 

@@ -31,7 +31,7 @@ from typing import Protocol
 from wikipact.errors import StoreError, WikipactError
 
 MAX_DIGITS = 30  # longer numbers than this are treated as "very large", never parsed
-_RANGE_SPEC = re.compile(r"(\d*)-(\d*)")
+_RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 
 
