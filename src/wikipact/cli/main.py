@@ -7,6 +7,7 @@ import sys
 import typer
 
 from wikipact.cli import access, build, ingest, inspect, parse, signing, verify
+from wikipact.cli import search as search_cli
 from wikipact.cli import snapshot as snapshot_cli
 from wikipact.cli.progress import stderr
 from wikipact.errors import ConfigError, WikipactError
@@ -28,6 +29,8 @@ app.command("schema")(inspect.schema_command)
 app.command("build")(build.build_command)
 app.command("verify")(verify.verify_command)
 app.add_typer(signing.app, name="signing")
+app.command("index")(search_cli.index_command)
+app.command("search")(search_cli.search_command)
 app.add_typer(snapshot_cli.app, name="snapshot")
 app.command("serve")(access.serve_command)
 app.add_typer(access.partners_app, name="partners")
