@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -166,7 +167,9 @@ def _get_query(fields: list[str] | None, filters: list[str] | None, limit: int) 
     for raw in filters or ():
         field, sep, value = raw.partition(":")
         if not sep:
-            return ArticleQuery.model_validate({"filters": [{"field": raw}]})  # raises 422
+            raise RequestValidationError(
+                [{"loc": ("query", "filters"), "msg": f"{raw!r}: use field:value", "type": "value"}]
+            )
         items.append(FilterItem(field=field, value=value))
     return ArticleQuery(fields=_split(fields), filters=items, limit=limit)
 

@@ -10,8 +10,8 @@ MAX_FIELDS = 100
 def get_path(value: Any, path: list[str]) -> list[Any]:
     """Every value at ``path`` (lists along the way are fanned out)."""
     if not path:
-        return value if isinstance(value, list) else [value]
-    if isinstance(value, list):
+        return value if isinstance(value, (list, tuple)) else [value]
+    if isinstance(value, (list, tuple)):
         return [v for item in value for v in get_path(item, path)]
     if isinstance(value, dict) and path[0] in value:
         return get_path(value[path[0]], path[1:])
@@ -28,7 +28,7 @@ def matches(record: dict[str, Any], filters: list[tuple[str, Any]]) -> bool:
 
 
 def _same(value: Any, wanted: Any) -> bool:
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         return False
     if isinstance(wanted, str) and not isinstance(value, str):
         return (
@@ -58,9 +58,9 @@ def _copy(source: Any, target: dict[str, Any], path: list[str]) -> None:
         target[key] = value
     elif isinstance(value, dict):
         _copy(value, target.setdefault(key, {}), rest)
-    elif isinstance(value, list):
+    elif isinstance(value, (list, tuple)):
         existing = target.get(key)
-        items = existing if isinstance(existing, list) else [{} for _ in value]
+        items = list(existing) if isinstance(existing, (list, tuple)) else [{} for _ in value]
         for item, src in zip(items, value, strict=False):
             _copy(src, item, rest)
         target[key] = items

@@ -1,0 +1,100 @@
+"""On-demand articles and structured contents: fields, filters, limit, NDJSON, metadata."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Partners, auth
+
+
+def test_an_article_on_demand_is_the_stored_record(
+    app, client: TestClient, partners: Partners
+) -> None:  # type: ignore[no-untyped-def]
+    import msgspec
+
+    response = client.get("/v2/articles/Anarchism", headers=auth(partners.acme))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    [article] = response.json()
+    stored = app.state.services.store().find("Anarchism", "enwiki")[0]
+    assert article == json.loads(msgspec.json.encode(stored))
+    assert article["article_body"]["wikitext"].startswith("{{")
+    assert article["claims"] and article["references"]
+
+
+def test_fields_select_dot_paths(client: TestClient, partners: Partners) -> None:
+    response = client.get(
+        "/v2/articles/Anarchism",
+        params={"fields": "name,version.identifier,is_part_of.identifier,references.identifier"},
+        headers=auth(partners.acme),
+    )
+    [article] = response.json()
+    assert set(article) == {"name", "version", "is_part_of", "references"}
+    assert set(article["version"]) == {"identifier"}
+    assert all(set(r) == {"identifier"} for r in article["references"])
+    assert len(article["references"]) > 100
+
+
+def test_post_with_filters_and_ndjson(client: TestClient, partners: Partners) -> None:
+    body = {
+        "fields": ["name", "in_language.identifier"],
+        "filters": [{"field": "in_language.identifier", "value": "en"}],
+        "limit": 1,
+    }
+    response = client.post(
+        "/v2/articles/Albedo",
+        json=body,
+        headers=auth(partners.acme) | {"Accept": "application/x-ndjson"},
+    )
+    assert response.headers["content-type"] == "application/x-ndjson"
+    lines = response.text.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"name": "Albedo", "in_language": {"identifier": "en"}}
+    ]
+    miss = client.post(
+        "/v2/articles/Albedo",
+        json={"filters": [{"field": "in_language.identifier", "value": "de"}]},
+        headers=auth(partners.acme),
+    )
+    assert miss.status_code == 404
+
+
+def test_structured_contents_leave_out_the_wikitext(client: TestClient, partners: Partners) -> None:
+    [article] = client.get("/v2/structured-contents/Anarchism", headers=auth(partners.acme)).json()
+    assert "article_body" not in article
+    assert article["sections"] and article["abstract"].startswith("Anarchism")
+    claim = article["claims"][0]
+    assert article["text"][claim["start"] : claim["end"]] == claim["text"]
+
+
+def test_marathi_titles_work_for_the_entitled_partner(
+    app, client: TestClient, partners: Partners
+) -> None:  # type: ignore[no-untyped-def]
+    store = app.state.services.store()
+    title = next(
+        a.name
+        for a in store.articles_between("mrwiki", 0, 10**9)
+        if a.namespace.identifier == 0 and a.redirect_target is None
+    )
+    response = client.get(f"/v2/articles/{title}", headers=auth(partners.beta))
+    assert response.status_code == 200
+    assert response.json()[0]["is_part_of"]["identifier"] == "mrwiki"
+
+
+def test_bad_parameters_are_422_in_the_error_shape(client: TestClient, partners: Partners) -> None:
+    for params in ({"limit": "0"}, {"limit": "1000"}, {"filters": "no-colon"}):
+        response = client.get("/v2/articles/Albedo", params=params, headers=auth(partners.acme))
+        assert response.status_code == 422, params
+        assert set(response.json()) == {"message", "status"}
+
+
+def test_the_openapi_document_carries_the_article_schema(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    article = spec["components"]["schemas"]["Article"]
+    assert {"name", "identifier", "claims", "provenance"} <= set(article["properties"])
+    assert "/v2/articles/{name}" in spec["paths"] and "/v2/realtime/articles" in spec["paths"]
+    get = spec["paths"]["/v2/articles/{name}"]["get"]
+    assert get["responses"]["401"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }

@@ -1,0 +1,132 @@
+"""Rate limits, quotas and metering are exact (goal G12)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import auth
+
+
+def _partner(access, name: str, **agreement) -> str:  # type: ignore[no-untyped-def]
+    access.add_partner(name, name.title(), actor="test")
+    access.add_agreement(
+        name,
+        name="limited",
+        projects=["enwiki"],
+        channels=["on-demand"],
+        starts="2026-01-01",
+        actor="test",
+        **agreement,
+    )
+    return access.create_key(name, label="main", actor="test")[1]
+
+
+def test_a_quota_runs_out_with_429_and_retry_after_then_resets(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    from wikipact.access.models import Quota
+
+    access = app.state.services.access
+    key = _partner(
+        access, "quota", quotas=[Quota(channel="on-demand", period="day", limit=3)], rate_limit=100
+    )
+    statuses = [client.get("/v2/articles/Albedo", headers=auth(key)).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    refused = client.get("/v2/articles/Albedo", headers=auth(key))
+    assert refused.json()["message"] == "the daily quota of 3 on-demand requests is used up"
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0) + timedelta(days=1)
+    assert 0 < int(refused.headers["retry-after"]) <= (midnight - datetime.now(UTC)).seconds + 1
+    # a failed delivery gives its quota unit back
+    usage = client.get("/v2/usage", headers=auth(key)).json()
+    assert usage["quotas"][0]["used"] == 3 and usage["totals"]["requests"] == 3
+    # tomorrow the quota is fresh
+    agreement = access.agreements("quota")[0]
+    principal = access.authenticate(key)
+    assert access.admit(principal, agreement, "on-demand", now=midnight.timestamp() + 5) is not None
+
+
+def test_a_not_found_does_not_use_the_quota(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    from wikipact.access.models import Quota
+
+    key = _partner(
+        app.state.services.access,
+        "misses",
+        quotas=[Quota(channel="on-demand", period="month", limit=2)],
+    )
+    for _ in range(5):
+        assert client.get("/v2/articles/No such page", headers=auth(key)).status_code == 404
+    assert client.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
+    assert client.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
+    assert client.get("/v2/articles/Albedo", headers=auth(key)).status_code == 429
+
+
+def test_rate_limit_under_200_concurrent_clients_is_exact(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    rate, burst, seconds = 20.0, 10, 2.0
+    key = _partner(app.state.services.access, "burst", rate_limit=rate, burst=burst)
+    statuses: Counter[int] = Counter()
+    retry_after_ok = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    started = time.monotonic()
+
+    def hammer() -> None:
+        while time.monotonic() < stop:
+            response = client.get("/v2/articles/Albedo", headers=auth(key))
+            with lock:
+                statuses[response.status_code] += 1
+                if response.status_code == 429:
+                    retry_after_ok.append(int(response.headers["retry-after"]) >= 1)
+
+    threads = [threading.Thread(target=hammer) for _ in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert set(statuses) <= {200, 429}, statuses
+    assert statuses[429] > 0 and all(retry_after_ok)
+    assert statuses[200] <= rate * elapsed + burst, (statuses, elapsed)
+    # the usage ledger counts exactly the successful responses
+    usage = client.get("/v2/usage", headers=auth(key)).json()
+    assert usage["totals"]["requests"] == statuses[200]
+
+
+def test_metering_is_idempotent_and_statements_add_up(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    from wikipact.access.models import Fees
+
+    access = app.state.services.access
+    key = _partner(
+        access,
+        "billed",
+        rate_limit=1000,
+        burst=1000,
+        fees=Fees(flat_monthly="100", per_1000_requests={"on-demand": "4.00"}, per_gb="1000"),
+    )
+    sizes = []
+    for title in ("Albedo", "Anarchism", "Albedo", "Abacus"):
+        response = client.get(f"/v2/articles/{title}", headers=auth(key))
+        sizes.append(len(response.content))
+    principal = access.authenticate(key)
+    agreement = access.agreements("billed")[0]
+    for _ in range(3):  # a retried write of one event is stored once
+        access.record(
+            "same-event", principal, channel="on-demand", project="enwiki", articles=1,
+            bytes_sent=10, status=200, agreement=agreement,
+        )  # fmt: skip
+    period = datetime.now(UTC).strftime("%Y-%m")
+    statement = access.statement("billed", period)
+    assert statement.requests == 5
+    assert statement.bytes == sum(sizes) + 10
+    items = {line.item: line for line in statement.lines}
+    assert items["flat_monthly"].amount == "100.00"
+    assert items["requests:on-demand"].quantity == "0.005"
+    assert items["requests:on-demand"].amount == "0.02"
+    gb = statement.bytes / 10**9
+    assert items["bytes"].amount == f"{round(gb * 1000 + 1e-9, 2):.2f}"
+    total = sum(float(line.amount) for line in statement.lines)
+    assert statement.total == f"{total:.2f}"
+    own = client.get(f"/v2/statements/{period}", headers=auth(key)).json()
+    assert own["total"] == statement.total and own["partner"] == "billed"
