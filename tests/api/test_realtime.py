@@ -95,3 +95,16 @@ def test_the_feed_filters_by_entitlement_project_and_fields(
 def test_a_feed_without_the_channel_is_refused(client: TestClient, partners) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/v2/realtime/articles", headers=auth(partners.gone))
     assert response.status_code == 403
+
+
+def test_hourly_batches_hold_each_hours_events(app, client: TestClient, partners) -> None:  # type: ignore[no-untyped-def]
+    listing = client.get("/v2/realtime/batches", headers=auth(partners.acme)).json()
+    store = app.state.services.store()
+    english = [c for c in store.changes(after=0, limit=100_000) if c.project == "enwiki"]
+    assert sum(h["events"] for h in listing) == len(english)
+    for hour in listing:
+        response = client.get(hour["url"], headers=auth(partners.acme))
+        rows = [json.loads(line) for line in response.text.splitlines()]
+        assert len(rows) == hour["events"]
+        assert all(r["event"]["date_created"].startswith(hour["identifier"]) for r in rows)
+        assert {r["is_part_of"]["identifier"] for r in rows} == {"enwiki"}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
 
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.projection import matches, project
@@ -150,3 +151,68 @@ async def realtime(
     return StreamingResponse(
         stream(), media_type=media, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
+
+
+HOUR = r"^\d{4}-\d{2}-\d{2}T\d{2}$"
+
+
+@router.get("/realtime/batches", summary="Hours (UTC) of the last days that have change batches")
+def batches(
+    request: Request,
+    principal: Caller,
+    days: Annotated[int, Query(ge=1, le=31)] = 2,
+) -> Response:
+    svc = services(request)
+    Meter(svc, principal, channel="realtime").finish(200, project="*")
+    store = svc.store()
+    allowed = svc.access.entitled_projects(principal, "realtime")
+    since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H")
+    hours: dict[str, int] = {}
+    for change in _since(store, since):
+        if allowed is None or change.project in allowed:
+            hour = change.recorded_at[:13]
+            hours[hour] = hours.get(hour, 0) + 1
+    return Response(
+        msgspec.json.encode(
+            [
+                {"identifier": h, "events": n, "url": f"/v2/realtime/batches/{h}"}
+                for h, n in sorted(hours.items())
+            ]
+        ),
+        media_type="application/json",
+    )
+
+
+@router.get(
+    "/realtime/batches/{hour}",
+    summary="One hour's change events (UTC, e.g. 2026-11-28T04) as NDJSON",
+    responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
+def batch(
+    request: Request,
+    principal: Caller,
+    hour: Annotated[str, Path(pattern=HOUR)],
+) -> Response:
+    svc = services(request)
+    meter = Meter(svc, principal, channel="realtime")
+    allowed = svc.access.entitled_projects(principal, "realtime")
+    lines = []
+    for change in _since(svc.store(), hour):
+        if change.recorded_at[:13] > hour:
+            break
+        if allowed is None or change.project in allowed:
+            lines.append(msgspec.json.encode(_event(change, svc)) + b"\n")
+    body = b"".join(lines)
+    meter.finish(200, project="*", articles=len(lines), bytes_sent=len(body))
+    return Response(body, media_type="application/x-ndjson")
+
+
+def _since(store: Any, hour: str) -> Iterator[ChangeEvent]:
+    """Change events recorded at or after the start of ``hour`` (YYYY-MM-DDTHH), in order."""
+    position = store.cursor_before(hour + ":00:00")
+    while True:
+        changes = list(store.changes(after=position, limit=1000))
+        if not changes:
+            return
+        yield from changes
+        position = changes[-1].cursor
