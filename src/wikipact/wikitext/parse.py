@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import msgspec
 
@@ -30,7 +31,7 @@ from wikipact.model.article import (
     Size,
     Version,
 )
-from wikipact.model.project import direction_of
+from wikipact.model.project import article_url, direction_of
 from wikipact.model.raw import RawPage, RawRevision, SiteInfo
 from wikipact.wikitext.budget import DEFAULT_BUDGET, ParseTimeout, cpu_budget, plain_fallback
 from wikipact.wikitext.document import ParsedPage, parse_wikitext
@@ -80,7 +81,8 @@ def parse_article(
     structure; others (and redirects) carry identity, revision and wikitext only.
     """
     rev = revision or raw.latest
-    url = site.url_of(raw.title)
+    server, category_prefix, template_prefix = _site_names(site)
+    url = article_url(server, raw.title)
     contributor = rev.contributor
     editor = None
     if contributor is not None and not contributor.deleted:
@@ -90,7 +92,7 @@ def parse_article(
             is_anonymous=contributor.ip is not None and contributor.name is None,
         )
     redirect = (
-        PageRef(name=raw.redirect_title, url=site.url_of(raw.redirect_title))
+        PageRef(name=raw.redirect_title, url=article_url(server, raw.redirect_title))
         if raw.redirect_title
         else None
     )
@@ -113,7 +115,7 @@ def parse_article(
             identifier=raw.namespace, name=site.namespace_name(raw.namespace) or None
         ),
         in_language=Language(identifier=site.language, direction=direction_of(site.language)),
-        is_part_of=Project(identifier=site.dbname, url=site.server),
+        is_part_of=Project(identifier=site.dbname, url=server),
         version=Version(
             identifier=rev.identifier,
             parent_identifier=rev.parent_identifier,
@@ -147,8 +149,8 @@ def parse_article(
         references=parsed.references,
         claims=parsed.claims,
         tables=parsed.tables,
-        categories=tuple(_page_ref(site, 14, "Category", name) for name in parsed.categories),
-        templates=tuple(_page_ref(site, 10, "Template", name) for name in parsed.templates),
+        categories=tuple(_page_ref(server, category_prefix + name) for name in parsed.categories),
+        templates=tuple(_page_ref(server, template_prefix + name) for name in parsed.templates),
         links=parsed.links,
         external_links=parsed.external_links,
         image=parsed.image,
@@ -215,6 +217,16 @@ def _parse_within_budget(wikitext: str, site: SiteInfo, title: str, budget: floa
         )
 
 
-def _page_ref(site: SiteInfo, namespace: int, fallback: str, name: str) -> PageRef:
-    title = f"{site.namespace_name(namespace) or fallback}:{name}"
-    return PageRef(name=title, url=site.url_of(title))
+@lru_cache(maxsize=64)
+def _site_names(site: SiteInfo) -> tuple[str, str, str]:
+    """A wiki's server and the prefixes of its category and template pages, once per wiki."""
+    category = site.namespace_name(14) or "Category"
+    template = site.namespace_name(10) or "Template"
+    return site.server, f"{category}:", f"{template}:"
+
+
+@lru_cache(maxsize=1 << 14)
+def _page_ref(server: str, title: str) -> PageRef:
+    """A category or template page: the same ones recur page after page, so each one's URL is
+    percent-encoded once."""
+    return PageRef(name=title, url=article_url(server, title))
