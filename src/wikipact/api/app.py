@@ -35,6 +35,9 @@ def create_app(db_path: str | Path, *, snapshots_root: Path | None = None) -> Fa
     app.state.services = Services(
         db_path=Path(db_path), access=Access(db_path), snapshots_root=snapshots_root
     )
+    from wikipact.snapshots.registry import ensure_schema
+
+    ensure_schema(Path(db_path))
     errors.install(app)
     for module in (content, realtime, account, admin):
         app.include_router(module.router)

@@ -318,6 +318,12 @@ def _check_version(conn: sqlite3.Connection) -> None:
         )
 
 
+def ensure_schema(db: Db) -> None:
+    """Create the registry's tables if they are missing (servers call this once at start)."""
+    with _connection(db, write=True):
+        pass
+
+
 def _ensure_schema(conn: sqlite3.Connection) -> None:
     with _transaction(conn):
         for statement in _SCHEMA:
