@@ -235,6 +235,14 @@ def make_template(name: str, params: list[str]) -> Template:
 
 
 def normalize_name(raw: str, ctx: Context) -> str:
+    """A template's name as written in a call, as a page name: spaces collapsed, ``subst:``
+    and the template namespace prefix dropped, first letter upper case."""
+    return _normalize_name(raw, ctx.template_prefixes)
+
+
+@lru_cache(maxsize=16384)
+def _normalize_name(raw: str, template_prefixes: frozenset[str]) -> str:
+    """Worked out once per distinct name as written (the same few hundred recur everywhere)."""
     name = _SPACES.sub(" ", raw).strip()
     lower = name.casefold()
     for prefix in ("subst:", "safesubst:", "msgnw:"):
@@ -242,7 +250,7 @@ def normalize_name(raw: str, ctx: Context) -> str:
             name = name[len(prefix) :].strip()
             lower = name.casefold()
     prefix, colon, rest = name.partition(":")
-    if colon and prefix.strip().casefold() in ctx.template_prefixes:
+    if colon and prefix.strip().casefold() in template_prefixes:
         name = rest.strip()
     return name[:1].upper() + name[1:] if name else name
 
