@@ -152,10 +152,11 @@ class RawRef:
 
 
 def attributes(text: str) -> dict[str, str]:
-    return {
-        m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None)
-        for m in _ATTR.finditer(text)
-    }
+    """Attribute names (lower case) and values. Of the three value groups only the one that
+    matched can be non-empty, so ``a or b or c`` is its value."""
+    if "=" not in text:
+        return {}
+    return {name.lower(): a or b or c for name, a, b, c in _ATTR.findall(text)}
 
 
 def extract_refs(text: str, refs: list[RawRef], counts: dict[str, int]) -> str:
