@@ -519,6 +519,7 @@ _LOCAL_ALIASES = {
 }
 
 
+@lru_cache(maxsize=16384)
 def _renderer_for(key: str, language: str) -> Renderer | None:
     canonical = _LOCAL_ALIASES.get(key) or inline_renderer(key, language)
     if canonical is None:
