@@ -24,6 +24,7 @@ from wikipact.datasets.record import DatasetRecord
 from wikipact.run.parse import fsync_replace
 
 TEMP_SUFFIX = ".tmp"
+ROW_GROUP_BYTES = 8 << 20  # a row group also ends at this much text: bounds memory per writer
 EXTENSIONS = {"parquet": "parquet", "jsonl": "jsonl.zst"}
 # Parquet shards go to data/ (where Hugging Face looks), JSON lines to a folder of their own, so
 # each folder holds one format and loads with any reader as it is.
@@ -61,6 +62,7 @@ class ShardWriter:
         self.on_shard = on_shard
         self.shards: list[Shard] = []
         self._buffer: list[DatasetRecord] = []
+        self._buffered = 0  # text bytes in the buffer
         self._bytes = 0
         self._records = 0
         self._sink: Any = None
@@ -73,8 +75,10 @@ class ShardWriter:
 
     def write(self, record: DatasetRecord) -> None:
         self._buffer.append(record)
-        self._bytes += len(record.text.encode("utf-8"))
-        if len(self._buffer) >= self.row_group_rows:
+        size = len(record.text.encode("utf-8"))
+        self._bytes += size
+        self._buffered += size
+        if len(self._buffer) >= self.row_group_rows or self._buffered >= ROW_GROUP_BYTES:
             self._flush()
         if self._bytes >= self.shard_bytes:
             self._finish_shard()
@@ -116,6 +120,7 @@ class ShardWriter:
             self._sink.write(self._buffer)
         self._records += len(self._buffer)
         self._buffer = []
+        self._buffered = 0
 
     def _finish_shard(self) -> None:
         self._flush()
