@@ -1,0 +1,61 @@
+"""Grounding search: passages that answer a query, each with the citations that back it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from wikipact.api.context import Caller, Meter, services
+from wikipact.api.errors import error
+from wikipact.errors import ForbiddenError, StoreError
+from wikipact.search import search as search_passages
+
+router = APIRouter(prefix="/v2")
+
+
+@router.get(
+    "/search",
+    summary="Passages (paragraph level) for a query, with the citations that back each one",
+    responses={503: {"description": "The search index has not been built"}},
+)
+def search(
+    request: Request,
+    principal: Caller,
+    q: Annotated[str, Query(max_length=2000, description="Words to look for (any text)")],
+    project: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> Response:
+    svc = services(request)
+    meter = None
+    for use in ("grounding", "search"):
+        try:
+            meter = Meter(svc, principal, channel="search", project=project, use=use)
+            break
+        except ForbiddenError as exc:
+            if "use" not in str(exc):
+                raise
+    if meter is None:
+        raise ForbiddenError("no active agreement permits use for grounding or search")
+    allowed = svc.access.entitled_projects(principal, "search")
+    scope: set[str] | None = allowed
+    if project is not None:
+        scope = {project}
+    try:
+        passages = search_passages(svc.store().conn, q, projects=scope, limit=limit)
+    except StoreError as exc:
+        meter.finish(503, project=project or "")
+        return error(503, f"search is not available: {exc}")
+    except BaseException:
+        meter.finish(500, project=project or "")
+        raise
+    body = msgspec.json.encode({"query": q, "passages": [p.to_dict() for p in passages]})
+    meter.finish(
+        200,
+        project=",".join(sorted({p.project for p in passages})) or (project or ""),
+        articles=len(passages),
+        bytes_sent=len(body),
+    )
+    return Response(body, media_type="application/json")
