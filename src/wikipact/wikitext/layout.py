@@ -167,6 +167,8 @@ def _clean_block(raw: str, ctx: Context) -> tuple[str, list[tuple[int, int]]] | 
     text = text.strip()
     if not text or _NO_WORDS.match(text):
         return None
+    if not refs:
+        return text, refs
     return text, [(min(pos, len(text)), ref) for pos, ref in refs]
 
 
@@ -273,6 +275,8 @@ class _Node:
 
 
 def _citations(refs: list[tuple[int, int]], ids: dict[int, Citation]) -> tuple[Citation, ...]:
+    if not refs:
+        return ()
     seen: dict[str, Citation] = {}
     for _, ref in refs:
         citation = ids.get(ref)
