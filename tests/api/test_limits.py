@@ -130,3 +130,24 @@ def test_metering_is_idempotent_and_statements_add_up(app, client: TestClient) -
     assert statement.total == f"{total:.2f}"
     own = client.get(f"/v2/statements/{period}", headers=auth(key)).json()
     assert own["total"] == statement.total and own["partner"] == "billed"
+
+
+def test_limits_are_shared_by_server_processes_and_survive_restarts(db, app) -> None:  # type: ignore[no-untyped-def]
+    from wikipact.access import Access
+    from wikipact.access.models import Quota
+    from wikipact.api import create_app
+
+    key = _partner(
+        app.state.services.access,
+        "shared",
+        quotas=[Quota(channel="on-demand", period="day", limit=4)],
+    )
+    first = TestClient(app)
+    second = TestClient(create_app(db))  # another server process on the same database
+    assert first.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
+    assert second.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
+    assert first.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
+    restarted = TestClient(create_app(db))
+    assert restarted.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
+    assert second.get("/v2/articles/Albedo", headers=auth(key)).status_code == 429
+    assert Access(db).quotas("shared")[0]["used"] == 4
