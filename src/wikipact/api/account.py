@@ -19,7 +19,7 @@ from wikipact.errors import ForbiddenError, NotFoundError
 
 router = APIRouter(prefix="/v2")
 DAY = r"^\d{4}-\d{2}-\d{2}$"
-MONTH = r"^\d{4}-\d{2}$"
+MONTH = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 KEY_ID = Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9_]+$")]
 
 

@@ -146,7 +146,7 @@ def partner_statement(
     request: Request,
     principal: Admin,
     partner: SLUG,
-    period: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")],
+    period: Annotated[str, Path(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$")],
 ) -> Response:
     return _json(services(request).access.statement(partner, period))
 
