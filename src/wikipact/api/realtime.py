@@ -63,7 +63,7 @@ def _changes(svc: Any, after: int) -> list[ChangeEvent]:
     responses={
         200: {
             "description": "A stream of change events",
-            "content": {"text/event-stream": {"schema": {"type": "string"}},
+            "content": {"text/event-stream": {"itemSchema": {"type": "object", "required": ["data"], "properties": {"id": {"type": "string"}, "event": {"type": "string"}, "data": {"type": "string"}}}},
                         "application/x-ndjson": {"schema": {"type": "string"}}},
         }
     },
@@ -71,7 +71,9 @@ def _changes(svc: Any, after: int) -> list[ChangeEvent]:
 async def realtime(
     request: Request,
     principal: Caller,
-    cursor: Annotated[int | None, Query(ge=0, description="Resume after this event id")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="Resume after this event id")
+    ] = None,
     since: Annotated[str | None, Query(max_length=40, description="ISO time to start at")] = None,
     project_: Annotated[str | None, Query(alias="project", max_length=100)] = None,
     namespace: Annotated[int | None, Query()] = None,
@@ -88,7 +90,7 @@ async def realtime(
     meter = Meter(svc, principal, channel="realtime", project=project_)
     allowed = svc.access.entitled_projects(principal, "realtime")
     start = cursor
-    if start is None and last_event_id and last_event_id.isdigit():
+    if start is None and last_event_id and last_event_id.isdigit() and len(last_event_id) < 19:
         start = int(last_event_id)
     if start is None and since:
         start = svc.store().cursor_before(since)
