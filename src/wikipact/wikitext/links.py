@@ -42,6 +42,7 @@ _IMAGE_OPTION = re.compile(
 
 
 _URL_UNSAFE = re.compile(r'[%?#"<>\s]')
+_IRI_SAFE = ":/(),!*@$;'&=+~"
 
 
 def page_url(ctx: Context, target: str) -> str:
@@ -50,7 +51,7 @@ def page_url(ctx: Context, target: str) -> str:
     URL are escaped."""
     path = target.replace(" ", "_")
     if _URL_UNSAFE.search(path):
-        path = quote(path, safe=":/(),!*@$;'&=+~")
+        path = quote(path, safe=_IRI_SAFE)
     return f"{ctx.server}/wiki/{path}"
 
 
@@ -131,13 +132,20 @@ def _replacer(ctx: Context, depth: int, nesting: bool) -> Callable[[re.Match[str
         if not target:
             return trail
         if bar < 0:
-            display = target
+            display = shown = target
         else:
             display = inner[bar + 1 :]
-            if not display.strip():
+            shown = display.strip()
+            if not shown:
                 display = _PIPE_TRICK.sub("", target)
-        if ctx.collect_links and target[0] != "#" and not (nesting and _nested(match)):
-            ctx.links.append((target, display.strip()))
+                shown = display.strip()
+        if ctx.collect_links and target[0] != "#":
+            if nesting:  # _nested(match), inline: this runs for most links of a page
+                whole = match.string
+                start = match.start()
+                if whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start):
+                    return display + trail
+            ctx.links.append((target, shown))
         return display + trail
 
     return replace
@@ -236,15 +244,30 @@ def _link(inner: str, ctx: Context, depth: int, collect: bool = True) -> str | N
 
 def make_links(found: list[tuple[str, str]], ctx: Context) -> list[Link]:
     """``Link`` records for the (target, text) pairs met, normalising each target once."""
+    first_letter, server = ctx.first_letter, ctx.server
     cache: dict[str, tuple[str, str]] = {}
     links: list[Link] = []
     for target, text in found:
         resolved = cache.get(target)
         if resolved is None:
-            name = normalize_target(target, ctx)
-            resolved = cache[target] = (name, page_url(ctx, name))
+            resolved = cache[target] = _name_and_url(target, first_letter, server)
         links.append(Link(name=resolved[0], url=resolved[1], text=text))
     return links
+
+
+def _name_and_url(target: str, first_letter: bool, server: str) -> tuple[str, str]:
+    """``normalize_target`` and ``page_url`` in one call (they run for every link of a page)."""
+    if "#" in target:
+        target = target.split("#", 1)[0]
+    if "_" in target:
+        target = target.replace("_", " ")
+    name = " ".join(target.split())
+    if first_letter and name:
+        name = name[:1].upper() + name[1:]
+    path = name.replace(" ", "_")
+    if _URL_UNSAFE.search(path):
+        path = quote(path, safe=_IRI_SAFE)
+    return name, f"{server}/wiki/{path}"
 
 
 def _image(name: str, options: list[str], ctx: Context, depth: int) -> None:
