@@ -223,14 +223,12 @@ def make_template(name: str, params: list[str]) -> Template:
     positional: list[str] = []
     named: dict[str, str] = {}
     for part in params:
-        eq = part.find("=")
-        if eq > 0:
-            braces = part.find("{{", 0, eq)
-            brackets = part.find("[[", 0, eq)
-            if braces < 0 and brackets < 0:
-                named[part[:eq].strip().casefold()] = part[eq + 1 :].strip()
-                continue
-        positional.append(part)
+        key, eq, value = part.partition("=")
+        # named: text before the first "=", when there is some and it opens no template or link
+        if eq and key and "{{" not in key and "[[" not in key:
+            named[key.strip().casefold()] = value.strip()
+        else:
+            positional.append(part)
     return Template(name, positional, named)
 
 
