@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -30,8 +31,23 @@ from wikipact.store.base import (
 )
 from wikipact.store.migrations import migrate
 
-_compress = zstandard.ZstdCompressor(level=3).compress
-_decompress = zstandard.ZstdDecompressor().decompress
+_zstd = threading.local()  # zstandard (de)compressors must not be shared between threads
+
+
+def _compress(data: bytes) -> bytes:
+    compressor = getattr(_zstd, "compressor", None)
+    if compressor is None:
+        compressor = _zstd.compressor = zstandard.ZstdCompressor(level=3)
+    return compressor.compress(data)  # type: ignore[no-any-return]
+
+
+def _decompress(data: bytes) -> bytes:
+    decompressor = getattr(_zstd, "decompressor", None)
+    if decompressor is None:
+        decompressor = _zstd.decompressor = zstandard.ZstdDecompressor()
+    return decompressor.decompress(data)  # type: ignore[no-any-return]
+
+
 _article_encoder = msgspec.json.Encoder()
 _article_decoder = msgspec.json.Decoder(Article)
 _site_decoder = msgspec.json.Decoder(SiteInfo)
