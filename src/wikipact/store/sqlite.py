@@ -251,7 +251,14 @@ class SQLiteStore:
         return _site_decoder.decode(row[0]) if row else None
 
     def projects(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT DISTINCT project FROM articles ORDER BY project")]
+        # one row per wiki in `sites`, rather than a scan of every article's key
+        return [
+            r[0]
+            for r in self._rows(
+                "SELECT project FROM sites WHERE EXISTS (SELECT 1 FROM articles a WHERE "
+                "a.project = sites.project) ORDER BY project"
+            )
+        ]
 
     def get(self, project: str, page_id: int) -> Article | None:
         row = self._one(
