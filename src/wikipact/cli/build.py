@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -29,12 +29,11 @@ from wikipact.cli.common import (
     check_on_error,
 )
 from wikipact.cli.progress import stderr
-from wikipact.datasets.build import BuildResult, build
-from wikipact.datasets.recipe import load_recipe
-from wikipact.datasets.signing import load_signing_key
-from wikipact.datasets.sources import DumpSource, Source, StoreSource
-from wikipact.dumps.reader import open_dump
 from wikipact.errors import ConfigError
+
+if TYPE_CHECKING:
+    from wikipact.datasets.build import BuildResult
+    from wikipact.datasets.sources import Source
 
 
 def build_command(
@@ -62,6 +61,13 @@ def build_command(
     ] = False,
 ) -> None:
     """Filter, deduplicate, tokenise and shard articles into a dataset with a card and manifest."""
+    # the dataset stack (pyarrow, tiktoken, datasketch, cryptography) loads only for this command
+    from wikipact.datasets.build import build
+    from wikipact.datasets.recipe import load_recipe
+    from wikipact.datasets.signing import load_signing_key
+    from wikipact.datasets.sources import DumpSource, StoreSource
+    from wikipact.dumps.reader import open_dump
+
     chosen = load_recipe(recipe)
     key = load_signing_key(signing_dir)  # before any work: a build must be signable
     policy = check_on_error(on_error)

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from wikipact.datasets.recipe import Dedup
 
@@ -53,6 +52,8 @@ def signature(words: list[str], num_perm: int, shingle: int) -> bytes:
             " ".join(words[i : i + shingle]).encode("utf-8")
             for i in range(len(words) - shingle + 1)
         ]
+    from datasketch import MinHash  # imported on first use: it pulls in scipy (~0.4 s)
+
     minhash = MinHash(num_perm=num_perm, seed=1, scheme=SCHEME)
     minhash.update_batch(shingles)
     return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
@@ -104,6 +105,8 @@ def _proposed_pairs(signatures: np.ndarray, rules: Dedup) -> set[tuple[int, int]
     pairs; each is confirmed on the signatures. It is tuned for recall: with equal weights a
     pair right at the threshold was proposed only 40% of the time (0.8, 128 permutations).
     """
+    from datasketch import MinHashLSH
+
     params = MinHashLSH(threshold=rules.threshold, num_perm=rules.num_perm, weights=(0.01, 0.99))
     bands, rows = params.b, params.r
     pairs: set[tuple[int, int]] = set()
