@@ -313,6 +313,9 @@ def serve_command(
     snapshots: Annotated[
         Path | None, typer.Option("--snapshots", help="Snapshots folder (default per user).")
     ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")
+    ] = True,
 ) -> None:
     """Run the partner API (uvicorn); the OpenAPI document is at /openapi.json."""
     import os
@@ -333,4 +336,5 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
     )
