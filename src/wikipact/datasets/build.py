@@ -38,6 +38,7 @@ from wikipact.datasets import manifest
 from wikipact.datasets.arrow import record_schema
 from wikipact.datasets.dedup import Candidate, Cluster, DedupResult, deduplicate
 from wikipact.datasets.recipe import Recipe
+from wikipact.datasets.signing import write_atomic
 from wikipact.datasets.sinks import FOLDERS, Shard, ShardWriter, remove_temp_files
 from wikipact.datasets.sources import Source, inputs_fingerprint
 from wikipact.datasets.splits import SPLITS, split_of
@@ -153,16 +154,10 @@ def _prepare(out: Path, work: Path, fingerprint: str) -> None:
             elif path.exists():
                 path.unlink()
         (work / "stage").mkdir(parents=True)
-        _write_atomic(marker, json.dumps({"fingerprint": fingerprint}).encode())
+        write_atomic(marker, json.dumps({"fingerprint": fingerprint}).encode())
     else:
         (work / "stage").mkdir(parents=True, exist_ok=True)
         remove_temp_files(out)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    fsync_replace(str(tmp), str(path))
 
 
 def _mark_complete(work: Path, fingerprint: str, keep_work: bool) -> None:
@@ -173,7 +168,7 @@ def _mark_complete(work: Path, fingerprint: str, keep_work: bool) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink(missing_ok=True)
-    _write_atomic(work / "complete", fingerprint.encode())
+    write_atomic(work / "complete", fingerprint.encode())
 
 
 # -- step 1: stage -----------------------------------------------------------------------------
@@ -273,7 +268,7 @@ def _dedup(work: Path, recipe: Recipe, progress: Progress) -> DedupResult:
     verdict = _Verdict(
         result.dropped, [(c.kind, c.kept, c.dropped, c.similarity) for c in result.clusters]
     )
-    _write_atomic(path, msgspec.msgpack.encode(verdict))
+    write_atomic(path, msgspec.msgpack.encode(verdict))
     return result
 
 
@@ -376,7 +371,7 @@ def _write(
         manifest.file_info(out, "dedup-clusters.jsonl", records=clusters.lines, format="jsonl")
     )
     stats.files = files
-    _write_atomic(saved, pickle.dumps(stats))
+    write_atomic(saved, pickle.dumps(stats))
 
 
 class _LineWriter:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from wikipact.datasets.manifest import sha256_file
 from wikipact.datasets.stage import StageConfig, Staged, stage_article, stage_page
 from wikipact.datasets.stats import InputInfo
 from wikipact.dumps.reader import Dump
@@ -72,7 +73,7 @@ class DumpSource:
                     kind="dump",
                     name=name,
                     bytes=dump.size,
-                    sha256=self._checksums.get(str(dump.path)) or file_sha256(Path(dump.path)),
+                    sha256=self._checksums.get(str(dump.path)) or sha256_file(Path(dump.path)),
                     project=dump.site.dbname,
                     dump_date=date[1] if date else None,
                 )
@@ -101,14 +102,6 @@ class DumpSource:
                     errors=batch.errors,
                     fatal=batch.fatal,
                 )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class StoreSource:
