@@ -48,6 +48,7 @@ from wikipact.errors import (
 )
 from wikipact.store.sqlite import connect
 
+AGREEMENT_CACHE_SECONDS = 1.0
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -77,11 +78,15 @@ class Principal:
 class Access:
     """The access layer over one SQLite file (the store's)."""
 
-    def __init__(self, db_path: str | Path) -> None:
+    def __init__(self, db_path: str | Path, *, background_checkpoints: bool = False) -> None:
         self.path = Path(db_path)
+        self.background_checkpoints = background_checkpoints
         conn, self._secret = open_access_db(self.path)
         conn.close()
         self._local = threading.local()
+        # one writer per process at a time: threads queue here instead of spinning on SQLite's lock
+        self._write_lock = threading.Lock()
+        self._agreement_cache: dict[str, tuple[float, list[Agreement]]] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -92,11 +97,20 @@ class Access:
             conn = self._local.conn = connect(self.path)
             # writers wait for each other in fine steps (below), not SQLite's 1-100 ms sleeps
             conn.execute("PRAGMA busy_timeout=0")
+            if self.background_checkpoints:
+                # a commit that triggers a checkpoint would write and fsync the WAL on the
+                # request's thread (the event loop, in the API): the checkpointer thread does it
+                conn.execute("PRAGMA wal_autocheckpoint=0")
         return conn
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A short write transaction; the write lock is retried every 0.2 ms for up to 10 s."""
+        with self._write_lock, self._transaction() as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn
         deadline = None
         while True:
@@ -125,6 +139,23 @@ class Access:
             "INSERT INTO access_audit (at, actor, action, object, details) VALUES (?,?,?,?,?)",
             (_stamp(_now()), actor, action, obj, json.dumps(details, sort_keys=True)),
         )
+
+    def start_checkpointer(self, every: float = 1.0) -> threading.Thread:
+        """A daemon thread folding the WAL back into the database every ``every`` seconds."""
+
+        def run() -> None:
+            conn = connect(self.path)
+            conn.execute("PRAGMA busy_timeout=1000")
+            while True:
+                time.sleep(every)
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:  # busy or locked now: the next round catches up
+                    continue
+
+        thread = threading.Thread(target=run, name="wikipact-checkpointer", daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -215,6 +246,7 @@ class Access:
                 "UPDATE access_agreements SET record=? WHERE identifier=?",
                 (msgspec.json.encode(agreement), agreement.identifier),
             )
+            self._agreement_cache.pop(partner, None)
             self._audit(
                 conn, actor, "agreement.add", f"agreement:{agreement.identifier}",
                 msgspec.to_builtins(agreement),
@@ -224,17 +256,37 @@ class Access:
     def agreements(
         self, partner: str | None = None, *, active_on: str | None = None
     ) -> list[Agreement]:
-        sql = "SELECT record FROM access_agreements"
-        params: tuple[Any, ...] = ()
         if partner is not None:
-            sql += " WHERE partner=?"
-            params = (partner,)
-        found = [
-            msgspec.json.decode(r[0], type=Agreement)
-            for r in self._conn.execute(sql + " ORDER BY identifier", params)
-        ]
+            found = self._partner_agreements(partner)
+        else:
+            found = [
+                msgspec.json.decode(r[0], type=Agreement)
+                for r in self._conn.execute(
+                    "SELECT record FROM access_agreements ORDER BY identifier"
+                )
+            ]
         if active_on is not None:
             found = [a for a in found if a.active_on(active_on)]
+        return found
+
+    def _partner_agreements(self, partner: str) -> list[Agreement]:
+        """A partner's agreements, cached for ``AGREEMENT_CACHE_SECONDS`` per server process.
+
+        Every request needs them (entitlement, rate limit); a change made by an admin reaches
+        every server process within that time.
+        """
+        now = time.monotonic()
+        cached = self._agreement_cache.get(partner)
+        if cached is not None and now - cached[0] < AGREEMENT_CACHE_SECONDS:
+            return cached[1]
+        found = [
+            msgspec.json.decode(r[0], type=Agreement)
+            for r in self._conn.execute(
+                "SELECT record FROM access_agreements WHERE partner=? ORDER BY identifier",
+                (partner,),
+            )
+        ]
+        self._agreement_cache[partner] = (now, found)
         return found
 
     def agreement(self, identifier: int, partner: str | None = None) -> Agreement:
@@ -254,6 +306,7 @@ class Access:
                 "UPDATE access_agreements SET record=?, ended_at=? WHERE identifier=?",
                 (msgspec.json.encode(ended), ended.ended_at, identifier),
             )
+            self._agreement_cache.pop(current.partner, None)
             self._audit(conn, actor, "agreement.end", f"agreement:{identifier}", {"ends": ends})
         return ended
 

@@ -34,7 +34,7 @@ def _partner(principal: Principal) -> str:
 
 
 @router.get("/usage", summary="The caller's metered usage by day, channel and project")
-def usage(
+async def usage(
     request: Request,
     principal: Caller,
     since: Annotated[str | None, Query(pattern=DAY)] = None,
@@ -59,7 +59,7 @@ def usage(
 
 
 @router.get("/keys", summary="The caller's API keys (never the keys themselves)")
-def keys(request: Request, principal: Caller) -> Response:
+async def keys(request: Request, principal: Caller) -> Response:
     svc = services(request)
     partner = _partner(principal)
     rate_limited(svc, principal)

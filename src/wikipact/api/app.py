@@ -32,8 +32,10 @@ def create_app(db_path: str | Path, *, snapshots_root: Path | None = None) -> Fa
             '`{"message": ..., "status": ...}`.'
         ),
     )
+    access = Access(db_path, background_checkpoints=True)
+    access.start_checkpointer()
     app.state.services = Services(
-        db_path=Path(db_path), access=Access(db_path), snapshots_root=snapshots_root
+        db_path=Path(db_path), access=access, snapshots_root=snapshots_root
     )
     from wikipact.snapshots.registry import ensure_schema
 
