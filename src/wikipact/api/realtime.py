@@ -24,6 +24,30 @@ from wikipact.store.base import ChangeEvent
 router = APIRouter(prefix="/v2")
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
+SLOW_CLIENT_SECONDS = 30.0  # a client that takes no data for this long is let go (G14)
+
+
+class FeedResponse(StreamingResponse):
+    """A stream that lets go of a client that stopped reading.
+
+    When a client stops reading, its socket buffers fill and each ``send`` waits (TCP
+    back-pressure); without a limit the stream, its generator and its position would be held
+    forever. A send that has not completed after ``SLOW_CLIENT_SECONDS`` ends the response: the
+    server closes the connection, and the client resumes later with ``Last-Event-ID``.
+    """
+
+    send_timeout: float = SLOW_CLIENT_SECONDS
+
+    async def stream_response(self, send: Any) -> None:
+        async def timed(message: Any) -> None:
+            await asyncio.wait_for(send(message), self.send_timeout)
+
+        try:
+            await super().stream_response(timed)
+        except TimeoutError:
+            await self.body_iterator.aclose()  # type: ignore[attr-defined]
+
+
 BATCH = 200
 
 
@@ -150,9 +174,11 @@ async def realtime(
             meter.finish(status, project=project_ or "*", articles=sent, bytes_sent=sent_bytes)
 
     media = "application/x-ndjson" if ndjson else "text/event-stream"
-    return StreamingResponse(
+    response = FeedResponse(
         stream(), media_type=media, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
+    response.send_timeout = getattr(request.app.state, "slow_client_seconds", SLOW_CLIENT_SECONDS)
+    return response
 
 
 HOUR = r"^\d{4}-\d{2}-\d{2}T\d{2}$"
