@@ -156,3 +156,16 @@ def test_corpus_revisions_across_dumps(corpus: Path, db_url: str) -> None:
     assert {e.page_id for e in events if e.kind == "update"} == old_ids & new_pages
     assert {e.page_id for e in events if e.kind == "create"} == new_pages - old_ids
     assert len(events) == len(new_pages)
+
+
+def test_a_transaction_interrupted_before_its_end_does_not_block_the_next(tmp_path: Path) -> None:
+    """Ctrl-C between BEGIN and COMMIT: nothing of it is kept and the next write works."""
+    store = SQLiteStore(tmp_path / "w.db")
+    store.conn.execute("BEGIN IMMEDIATE")  # as a KeyboardInterrupt right after BEGIN leaves it
+    store.conn.execute(
+        "INSERT INTO sites (project, siteinfo, updated_at) VALUES ('xwiki', x'00', 'now')"
+    )
+    run = store.start_run(["dump.xml"], {})  # a write after the interruption
+    assert run.run_id == 1
+    assert store.site("xwiki") is None  # the interrupted transaction was rolled back
+    store.close()

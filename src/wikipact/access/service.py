@@ -112,6 +112,8 @@ class Access:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn
+        if conn.in_transaction:  # one interrupted before its end: it committed nothing
+            conn.execute("ROLLBACK")
         deadline = None
         while True:
             try:

@@ -499,6 +499,10 @@ class _Transaction:
         self.conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
+        if self.conn.in_transaction:
+            # a transaction interrupted (Ctrl-C) between its BEGIN and its end: nothing of it
+            # was committed, so it is rolled back before the next one starts
+            self.conn.execute("ROLLBACK")
         for attempt in range(50):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
