@@ -34,7 +34,7 @@ def _partner(principal: Principal) -> str:
 
 
 @router.get("/usage", summary="The caller's metered usage by day, channel and project")
-async def usage(
+def usage(
     request: Request,
     principal: Caller,
     since: Annotated[str | None, Query(pattern=DAY)] = None,
@@ -59,7 +59,7 @@ async def usage(
 
 
 @router.get("/keys", summary="The caller's API keys (never the keys themselves)")
-async def keys(request: Request, principal: Caller) -> Response:
+def keys(request: Request, principal: Caller) -> Response:
     svc = services(request)
     partner = _partner(principal)
     rate_limited(svc, principal)

@@ -56,7 +56,7 @@ def _entitled(request: Request, principal: Caller, channel: str | None = None) -
 
 
 @router.get("/projects", summary="Projects the caller is entitled to")
-async def projects(request: Request, principal: Caller) -> Response:
+def projects(request: Request, principal: Caller) -> Response:
     svc = services(request)
     rate_limited(svc, principal)
     out = []
@@ -76,7 +76,7 @@ async def projects(request: Request, principal: Caller) -> Response:
 
 
 @router.get("/languages", summary="Languages of the projects the caller is entitled to")
-async def languages(request: Request, principal: Caller) -> Response:
+def languages(request: Request, principal: Caller) -> Response:
     svc = services(request)
     rate_limited(svc, principal)
     seen: dict[str, dict[str, str]] = {}
@@ -91,7 +91,7 @@ async def languages(request: Request, principal: Caller) -> Response:
 
 
 @router.get("/namespaces", summary="Namespaces of the projects the caller is entitled to")
-async def namespaces(request: Request, principal: Caller) -> Response:
+def namespaces(request: Request, principal: Caller) -> Response:
     svc = services(request)
     rate_limited(svc, principal)
     names: dict[int, str] = {}
@@ -210,7 +210,7 @@ LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @router.get("/articles/{name}", responses=ARTICLE_RESPONSES, summary="An article, on demand")
-async def get_article(
+def get_article(
     request: Request,
     principal: Caller,
     name: NameParam,
@@ -222,7 +222,7 @@ async def get_article(
 
 
 @router.post("/articles/{name}", responses=ARTICLE_RESPONSES, summary="An article, on demand")
-async def post_article(
+def post_article(
     request: Request,
     principal: Caller,
     name: NameParam,
@@ -236,7 +236,7 @@ async def post_article(
     responses=ARTICLE_RESPONSES,
     summary="An article's parsed structure (no wikitext), on demand",
 )
-async def get_structured(
+def get_structured(
     request: Request,
     principal: Caller,
     name: NameParam,
@@ -252,7 +252,7 @@ async def get_structured(
     responses=ARTICLE_RESPONSES,
     summary="An article's parsed structure (no wikitext), on demand",
 )
-async def post_structured(
+def post_structured(
     request: Request,
     principal: Caller,
     name: NameParam,

