@@ -44,9 +44,8 @@ from wikipact.errors import (
     ForbiddenError,
     LimitExceeded,
     NotFoundError,
-    StoreError,
 )
-from wikipact.store.sqlite import connect
+from wikipact.store.sqlite import connect, write_transaction
 
 AGREEMENT_CACHE_SECONDS = 1.0
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -106,33 +105,16 @@ class Access:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A short write transaction; the write lock is retried every 0.2 ms for up to 10 s."""
-        with self._write_lock, self._transaction() as conn:
+        with (
+            self._write_lock,
+            write_transaction(
+                self._conn,
+                seconds=10.0,
+                step=0.0002,
+                message=f"{self.path}: the database stayed locked for 10 s",
+            ) as conn,
+        ):
             yield conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn
-        if conn.in_transaction:  # one interrupted before its end: it committed nothing
-            conn.execute("ROLLBACK")
-        deadline = None
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                now = time.monotonic()
-                deadline = deadline or now + 10.0
-                if now > deadline:
-                    raise StoreError(f"{self.path}: the database stayed locked for 10 s") from None
-                time.sleep(0.0002)
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def _audit(
         self, conn: sqlite3.Connection, actor: str, action: str, obj: str, details: Any

@@ -52,6 +52,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,7 @@ from pathlib import Path
 from wikipact.errors import StoreError
 from wikipact.model.article import Article, Part, Reference
 from wikipact.search._text import TOKENIZER, cjk_shadow
-from wikipact.store.sqlite import SQLiteStore
+from wikipact.store.sqlite import SQLiteStore, write_transaction
 from wikipact.wikitext.sentences import split_sentences
 
 SCHEMA_VERSION = 1
@@ -385,7 +386,7 @@ def build_index(
     stats = IndexStats(rebuilt=True, projects=chosen)
     try:
         conn = store.conn
-        with _Write(conn):
+        with _write(conn):
             for statement in _DROP:
                 conn.execute(statement)
             _create(conn)
@@ -403,7 +404,7 @@ def build_index(
         for project in wanted:
             for first, last in list(store.page_id_chunks(project, BATCH_ARTICLES)):
                 articles = list(store.articles_between(project, first, last))
-                with _Write(conn):
+                with _write(conn):
                     for article in articles:
                         rows = passage_rows(article)
                         if rows:
@@ -413,7 +414,7 @@ def build_index(
                 done += len(articles)
                 if progress is not None:
                     progress(done, total)
-        with _Write(conn):
+        with _write(conn):
             conn.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
             conn.execute(
                 "UPDATE search_schema SET state='ready', cursor=?, updated_at=? WHERE id=1",
@@ -457,7 +458,7 @@ def update_index(db_path: str | Path) -> IndexStats:
             keys = dict.fromkeys(
                 (e.project, e.page_id) for e in events if allowed is None or e.project in allowed
             )
-            with _Write(conn):
+            with _write(conn):
                 for project, page_id in keys:
                     removed = conn.execute(
                         "DELETE FROM search_passages WHERE project=? AND page_id=?",
@@ -535,30 +536,12 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class _Write:
-    """``BEGIN IMMEDIATE`` (retried while another writer holds the lock) ... ``COMMIT``."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        deadline = time.monotonic() + 30.0
-        while True:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return self.conn
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if time.monotonic() > deadline:
-                    raise StoreError(
-                        "the database stayed locked by another writer for 30 s; retry when the "
-                        "ingest or index run holding it has finished"
-                    ) from None
-                time.sleep(0.1)
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+def _write(conn: sqlite3.Connection) -> AbstractContextManager[sqlite3.Connection]:
+    """A write transaction that waits up to 30 s for another writer (an ingest or index run)."""
+    return write_transaction(
+        conn,
+        seconds=30.0,
+        step=0.1,
+        message="the database stayed locked by another writer for 30 s; retry when the ingest "
+        "or index run holding it has finished",
+    )

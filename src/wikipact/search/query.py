@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 import unicodedata
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
@@ -31,7 +30,7 @@ from typing import Any
 
 from wikipact.errors import ConfigError, StoreError
 from wikipact.search._text import CJK_RUN, is_token_char
-from wikipact.store.sqlite import connect
+from wikipact.store.sqlite import connect, retry_locked
 
 MAX_QUERY_CHARS = 2000
 MAX_TERMS = 32
@@ -248,20 +247,16 @@ def _cjk_snippet(text: str, runs: list[str], width: int = 60) -> str | None:
 def _fetch(conn: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
     """Run a read, retrying a momentary SQLITE_BUSY for up to 5 s (read-only connections do
     not wait by themselves); a missing index becomes an actionable StoreError."""
-    deadline = None
-    while True:
-        try:
-            return conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            message = str(exc)
-            if "no such table" in message:
-                raise StoreError(
-                    "the database has no search index; run `wikipact index` on it first"
-                ) from None
-            if "locked" not in message and "busy" not in message:
-                raise StoreError(f"search failed: {message}") from None
-            now = time.monotonic()
-            deadline = deadline or now + 5.0
-            if now > deadline:
-                raise StoreError("the database stayed locked for 5 s during a search") from None
-            time.sleep(0.0005)
+    try:
+        return retry_locked(
+            lambda: conn.execute(sql, params).fetchall(),
+            seconds=5.0,
+            step=0.0005,
+            message="the database stayed locked for 5 s during a search",
+        )
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            raise StoreError(
+                "the database has no search index; run `wikipact index` on it first"
+            ) from None
+        raise StoreError(f"search failed: {exc}") from None

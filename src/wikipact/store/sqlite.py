@@ -12,9 +12,11 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 import zstandard
@@ -30,6 +32,8 @@ from wikipact.store.base import (
     StoreStats,
 )
 from wikipact.store.migrations import migrate
+
+T = TypeVar("T")
 
 _zstd = threading.local()  # zstandard (de)compressors must not be shared between threads
 
@@ -79,6 +83,55 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+def is_locked(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds a lock (worth retrying)."""
+    message = str(exc)
+    return "locked" in message or "busy" in message
+
+
+def retry_locked(action: Callable[[], T], *, seconds: float, step: float, message: str) -> T:
+    """``action()``, retried every ``step`` seconds while the database is locked.
+
+    SQLite's own busy handler sleeps 1, 2, 5 ... 100 ms between tries; a WAL reader or a short
+    writer that has to wait at all waits microseconds, so a fine retry keeps the tail latency
+    low. After ``seconds`` a ``StoreError`` with ``message`` is raised.
+    """
+    deadline = None
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            now = time.monotonic()
+            deadline = deadline or now + seconds
+            if now > deadline:
+                raise StoreError(message) from None
+            time.sleep(step)
+
+
+@contextmanager
+def write_transaction(
+    conn: sqlite3.Connection, *, seconds: float = 5.0, step: float = 0.0005, message: str
+) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` (retried while another writer holds the lock) ... ``COMMIT``, or
+    ``ROLLBACK`` on any exception.
+
+    A transaction left open by an interruption (Ctrl-C between its BEGIN and its end) committed
+    nothing; it is rolled back before the next one begins.
+    """
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+    retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"), seconds=seconds, step=step,
+                 message=message)  # fmt: skip
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 class SQLiteStore:
@@ -392,22 +445,15 @@ class SQLiteStore:
     def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:  # type: ignore[type-arg]
         """Run a read query; a momentary SQLITE_BUSY is retried every 0.5 ms for up to 5 s.
 
-        SQLite's own busy handler sleeps 1, 2, 5 ... 100 ms between tries; a WAL reader that
-        has to wait at all (for a read mark, during a checkpoint) waits microseconds, so a fine
-        retry keeps the tail latency low.
+        A reader that has to wait at all (for a read mark, during a checkpoint) waits
+        microseconds (see ``retry_locked``).
         """
-        deadline = None
-        while True:
-            try:
-                return self.conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                now = time.monotonic()
-                deadline = deadline or now + 5.0
-                if now > deadline:
-                    raise StoreError(f"{self.path}: the database stayed locked for 5 s") from None
-                time.sleep(0.0005)
+        return retry_locked(
+            lambda: self.conn.execute(sql, params).fetchall(),
+            seconds=5.0,
+            step=0.0005,
+            message=f"{self.path}: the database stayed locked for 5 s",
+        )
 
     def _one(self, sql: str, params: tuple = ()) -> tuple | None:  # type: ignore[type-arg]
         rows = self._rows(sql, params)
@@ -486,35 +532,9 @@ class SQLiteStore:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _write(self) -> _Transaction:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         if self.readonly:
             raise StoreError(f"{self.path} is open read-only")
-        return _Transaction(self.conn)
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any exception)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        if self.conn.in_transaction:
-            # a transaction interrupted (Ctrl-C) between its BEGIN and its end: nothing of it
-            # was committed, so it is rolled back before the next one starts
-            self.conn.execute("ROLLBACK")
-        for attempt in range(50):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or attempt == 49:
-                    raise StoreError(f"cannot start a write transaction: {exc}") from None
-                time.sleep(0.1)
-        return self.conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+        return write_transaction(
+            self.conn, step=0.1, message=f"{self.path}: cannot start a write transaction"
+        )
