@@ -191,5 +191,24 @@ def test_a_clean_build_leaves_no_work_files(tmp_path: Path, signing_dir: Path) -
     out = tmp_path / "ds"
     run_build(out, signing_dir, dumps=SAMPLE_DUMPS[:1])
     assert list(out.rglob("*.tmp")) == []
-    # staged records go after success; the fingerprint and completion marker stay
-    assert sorted(os.listdir(out / ".wikipact-build")) == ["build.json", "complete"]
+    # staged records go after success; the fingerprint, input checksums and marker stay
+    assert sorted(os.listdir(out / ".wikipact-build")) == [
+        "build.json",
+        "checksums.json",
+        "complete",
+    ]
+
+
+def test_a_rerun_does_not_read_the_dumps_again(
+    tmp_path: Path, signing_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wikipact.datasets import manifest
+
+    out = tmp_path / "ds"
+    run_build(out, signing_dir, dumps=SAMPLE_DUMPS[:1])
+
+    def refuse(path: Path) -> str:
+        raise AssertionError(f"{path.name} was hashed again")
+
+    monkeypatch.setattr(manifest, "sha256_file", refuse)
+    assert run_build(out, signing_dir, dumps=SAMPLE_DUMPS[:1]).status == "up_to_date"

@@ -83,12 +83,14 @@ def build(
     """Build the dataset of ``source`` under ``recipe`` into ``out`` (see the module docstring)."""
     progress = progress or _no_progress
     tokenizer = load_tokenizer(recipe.tokenizer)  # fail before any work if it cannot load
-    inputs = source.inputs()
-    fingerprint = _fingerprint(recipe, inputs_fingerprint(inputs), tokenizer.vocabulary_sha256)
     work = out / WORK_DIR
+    checksums = _Checksums(work / "checksums.json")
+    inputs = source.inputs(checksums)
+    fingerprint = _fingerprint(recipe, inputs_fingerprint(inputs), tokenizer.vocabulary_sha256)
     if _is_complete(work, fingerprint):
         return BuildResult("up_to_date", out, None, [], fingerprint)
     _prepare(out, work, fingerprint)
+    checksums.save()
 
     errors = _stage(source, work, recipe, workers, on_error, progress)
     verdict = _dedup(work, recipe, progress)
@@ -125,6 +127,33 @@ def _fingerprint(recipe: Recipe, inputs: str, vocabulary: str) -> str:
 
     key = json.dumps([recipe.sha256, inputs, vocabulary, __version__, RECORD_VERSION])
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+class _Checksums:
+    """sha256 of input files, remembered by name, size and mtime: a rerun does not re-read a
+    dump of many GB to learn that nothing changed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.known: dict[str, list[Any]] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.known = {}
+        self.changed = False
+
+    def __call__(self, file: Path) -> str:
+        stat = file.stat()
+        seen = self.known.get(file.name)
+        if seen is not None and seen[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return str(seen[2])
+        digest = manifest.sha256_file(file)
+        self.known[file.name] = [stat.st_size, stat.st_mtime_ns, digest]
+        self.changed = True
+        return digest
+
+    def save(self) -> None:
+        if self.changed or not self.path.exists():
+            write_atomic(self.path, json.dumps(self.known, sort_keys=True).encode())
 
 
 def _is_complete(work: Path, fingerprint: str) -> bool:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +21,7 @@ from typing import Protocol
 from wikipact.datasets.manifest import sha256_file
 from wikipact.datasets.stage import StageConfig, Staged, stage_article, stage_page
 from wikipact.datasets.stats import InputInfo
-from wikipact.dumps.reader import Dump
+from wikipact.dumps.reader import Dump, Task
 from wikipact.errors import DumpError
 from wikipact.run.local import run_tasks, specs_for
 
@@ -41,8 +41,11 @@ class TaskOutput:
     fatal: DumpError | None = None
 
 
+Checksum = Callable[[Path], str]
+
+
 class Source(Protocol):
-    def inputs(self) -> list[InputInfo]: ...
+    def inputs(self, checksum: Checksum = sha256_file) -> list[InputInfo]: ...
 
     def task_keys(self) -> list[str]: ...
 
@@ -58,12 +61,17 @@ class Source(Protocol):
 class DumpSource:
     """Pages of dump files, parsed in the workers."""
 
-    def __init__(self, dumps: list[Dump], checksums: dict[str, str] | None = None) -> None:
+    def __init__(self, dumps: list[Dump]) -> None:
         self.dumps = dumps
-        self._tasks = {id(d): d.tasks() for d in dumps}
-        self._checksums = checksums if checksums is not None else {}
+        self._planned: dict[int, list[Task]] = {}
 
-    def inputs(self) -> list[InputInfo]:
+    def _tasks(self, dump: Dump) -> list[Task]:
+        """The dump's tasks, planned on first use (a finished build never needs them)."""
+        if id(dump) not in self._planned:
+            self._planned[id(dump)] = dump.tasks()
+        return self._planned[id(dump)]
+
+    def inputs(self, checksum: Checksum = sha256_file) -> list[InputInfo]:
         out = []
         for dump in self.dumps:
             name = Path(dump.path).name
@@ -73,7 +81,7 @@ class DumpSource:
                     kind="dump",
                     name=name,
                     bytes=dump.size,
-                    sha256=self._checksums.get(str(dump.path)) or sha256_file(Path(dump.path)),
+                    sha256=checksum(Path(dump.path)),
                     project=dump.site.dbname,
                     dump_date=date[1] if date else None,
                 )
@@ -81,7 +89,7 @@ class DumpSource:
         return out
 
     def task_keys(self) -> list[str]:
-        return [t.key for d in self.dumps for t in self._tasks[id(d)]]
+        return [t.key for d in self.dumps for t in self._tasks(d)]
 
     def total(self) -> tuple[int, str]:
         return sum(d.size for d in self.dumps), "bytes"
@@ -91,7 +99,7 @@ class DumpSource:
     ) -> Iterator[TaskOutput]:
         transform = functools.partial(stage_page, config=config)
         for dump in self.dumps:
-            tasks = [t for t in self._tasks[id(dump)] if t.key not in skip]
+            tasks = [t for t in self._tasks(dump) if t.key not in skip]
             specs = specs_for(dump, on_error=on_error, tasks=tasks)
             for batch in run_tasks(specs, transform, workers=workers):
                 yield TaskOutput(
@@ -132,8 +140,8 @@ class StoreSource:
         finally:
             store.close()
 
-    def inputs(self) -> list[InputInfo]:
-        return list(self._inputs)
+    def inputs(self, checksum: Checksum = sha256_file) -> list[InputInfo]:
+        return list(self._inputs)  # a store is identified by its revisions and cursor
 
     def task_keys(self) -> list[str]:
         return [_chunk_key(*c) for c in self._chunks]
