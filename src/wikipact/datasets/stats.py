@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
+from collections.abc import MutableSequence
 from dataclasses import dataclass, field
 
 from wikipact.datasets.recipe import Recipe
@@ -45,8 +47,9 @@ class BuildStats:
     clusters: Counter[str] = field(default_factory=Counter)  # dedup kind -> clusters
     records: Counter[tuple[str, str]] = field(default_factory=Counter)  # (split, language) -> kept
     tokens: Counter[tuple[str, str]] = field(default_factory=Counter)  # (split, language) -> tokens
-    words_per_record: list[int] = field(default_factory=list)  # kept records, in output order
-    tokens_per_record: list[int] = field(default_factory=list)
+    # kept records, in output order; 4-byte arrays (a list of ints costs ~36 bytes per record)
+    words_per_record: MutableSequence[int] = field(default_factory=lambda: array("I"))
+    tokens_per_record: MutableSequence[int] = field(default_factory=lambda: array("I"))
     files: list[FileInfo] = field(default_factory=list)
 
     @property
