@@ -490,15 +490,17 @@ class Access:
         return on_channel[0]
 
     def entitled_projects(
-        self, principal: Principal, channel: str, today: str | None = None
+        self, principal: Principal, channel: str | None, today: str | None = None
     ) -> set[str] | None:
-        """Projects the caller may receive on ``channel``; None means every project."""
+        """Projects the caller may receive on ``channel`` (None: on any channel its key may use);
+        None means every project."""
         today = today or _now().date().isoformat()
-        if principal.partner is None or channel not in principal.scopes:
+        if principal.partner is None or (channel is not None and channel not in principal.scopes):
             return set()
         out: set[str] = set()
         for agreement in self.agreements(principal.partner, active_on=today):
-            if channel in agreement.channels:
+            usable = agreement.channels if channel is None else (channel,)
+            if any(ch in agreement.channels and ch in principal.scopes for ch in usable):
                 if "*" in agreement.projects:
                     return None
                 out.update(agreement.projects)

@@ -37,22 +37,12 @@ def _json(data: Any, status: int = 200) -> Response:
 
 
 def _entitled(request: Request, principal: Caller, channel: str | None = None) -> list[str]:
+    """Projects of the store the caller may receive (on ``channel``, or on any)."""
     svc = services(request)
-    store = svc.store()
-    held = store.projects()
     if principal.partner is None:
         return []
-    allowed: set[str] = set()
-    everything = False
-    for ch in (
-        [channel] if channel else ["on-demand", "snapshots", "realtime", "search", "datasets"]
-    ):
-        granted = svc.access.entitled_projects(principal, ch)
-        if granted is None:
-            everything = True
-        else:
-            allowed |= granted
-    return [p for p in held if everything or p in allowed]
+    allowed = svc.access.entitled_projects(principal, channel)
+    return [p for p in svc.store().projects() if allowed is None or p in allowed]
 
 
 @router.get("/projects", summary="Projects the caller is entitled to")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -120,6 +121,8 @@ def rate_limited(svc: Services, principal: Principal) -> None:
     """Rate-limit a non-delivery call (metadata, usage) by the caller's first active agreement."""
     if principal.partner is None:
         return
-    agreements = svc.access.agreements(principal.partner)
+    agreements = svc.access.agreements(
+        principal.partner, active_on=datetime.now(UTC).date().isoformat()
+    )
     if agreements:
         svc.access.admit(principal, agreements[0], "meta")
