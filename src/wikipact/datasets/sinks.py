@@ -8,7 +8,6 @@ file, which the next build removes. Same records in, same bytes out.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,9 +157,7 @@ class _JsonlZst:
 
     def close(self) -> None:
         self._writer.close()
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
+        self._fh.close()  # fsync_replace syncs the file when the shard is moved into place
 
 
 def remove_temp_files(root: Path) -> int:
