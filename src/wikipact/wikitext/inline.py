@@ -10,6 +10,7 @@ from wikipact.wikitext.context import Context
 from wikipact.wikitext.links import make_links, replace_links
 from wikipact.wikitext.markers import KEEP_MARKER, REF_MARKER
 from wikipact.wikitext.templates import expand
+from wikipact.wikitext.typography import dandas
 
 _QUOTES = re.compile(r"''+")  # not "'{2,}": a literal first makes the search fast
 _MAGIC = re.compile(r"__[^\W_](?:[^\s_]|_(?!_))*__", re.U)
@@ -60,6 +61,8 @@ def finish(text: str, ctx: Context) -> str:
             text = text.replace(odd, " ")
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
+    if "|" in text:
+        text = dandas(text)
     return text.strip()
 
 

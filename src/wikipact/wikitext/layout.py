@@ -21,7 +21,8 @@ _LOOSE_HEADING = re.compile(r"^(={2,6})\s*([^=].*?)\s*=*\s*$")  # "== Title" wit
 _LIST = re.compile(r"^([*#;:]+)\s*(.*)$")
 _TABLE_JUNK = re.compile(r"^\s*(?:\{\||\|\}|\|-|\|\+|!|\|\s*$)")
 # "[[January]] | [[February]] | ..." lines: navigation, not prose
-_NAV_SEPARATOR = re.compile(r"\s[|·•]\s")
+_NAV_SEPARATOR = re.compile(r"\s[|·•]\s|\s+\||\|\s+")
+_RULE = re.compile(r"^-{4,}\s*")  # a horizontal rule; text after it on the line is a paragraph
 _EMPTY_PARENS = re.compile(r"\s*[(（]\s*((?:[,;:、，；]\s*|\ue000\d+\ue001\s*)*)[)）]")
 _LEADING_SEP = re.compile(r"([(（])\s*((?:[,;:、，；]\s*|\ue000\d+\ue001\s*)*[,;:、，；]\s*)")
 _TRAILING_SEP = re.compile(r"(?:\s*[,;:、，；])+\s*([)）])")
@@ -153,8 +154,16 @@ def build(text: str, ctx: Context, lead_name: str = "Abstract") -> Layout:
                 continue
         if _TABLE_JUNK.match(stripped):
             continue
+        if stripped.startswith("----"):
+            flush()
+            stripped = _RULE.sub("", stripped)
+            if not stripped:
+                continue
         if current_list is not None:
             flush()
+        if "|" in stripped and _is_navigation(stripped):  # a navigation bar inside a paragraph
+            ctx.warn("navigation_line")
+            continue
         paragraph.append(stripped)
     flush()
     full, lists = _assemble(sections)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from wikipact.model.article import ExternalLink, Link
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
+from wikipact.wikitext.typography import title_bars
 
 _PIPE_TRICK = re.compile(r"\s*\(.*\)$")
 # a link with no link inside (single brackets are text: "[sic]", "[1]"); the inside is runs of
@@ -96,6 +97,8 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
             text = replaced
             if "[[" not in text:
                 break
+    if "[[" in text and _PREFIXED_LINK.search(text):
+        text = _OPEN_PREFIXED.sub(lambda m: _unclosed(m, ctx), text)
     if "[[" in text or "]]" in text:
         ctx.warn("unbalanced_brackets", text.count("[[") + text.count("]]"))
         text = text.replace("[[", "").replace("]]", "")
@@ -104,6 +107,19 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
     if "://" in text:
         text = _BARE_URL.sub(lambda m: _bare(m, ctx), text)
     return text
+
+
+# an unclosed "[[Prefix:..." and the rest of its line
+_OPEN_PREFIXED = re.compile(r"\[\[\s*([^:\[\]|\n]{1,40}?)\s*:[^\n]*")
+
+
+def _unclosed(match: re.Match[str], ctx: Context) -> str:
+    """An unclosed file link (its ``]]`` forgotten) shows options and caption as text on the
+    page; the line's rest is the image's, not prose: it goes. Other prefixes stay (as text)."""
+    if match.group(1).casefold() in ctx.file_prefixes:
+        ctx.warn("unclosed_file_link")
+        return ""
+    return match.group()
 
 
 def _nested(match: re.Match[str]) -> bool:
@@ -152,7 +168,7 @@ def _replacer(ctx: Context, depth: int, nesting: bool) -> Callable[[re.Match[str
 
 
 def _external(match: re.Match[str], ctx: Context) -> str:
-    url, label = match.group(1), (match.group(2) or "").strip()
+    url, label = match.group(1), title_bars((match.group(2) or "").strip())
     if ctx.collect_links:
         ctx.external_links.append(
             ExternalLink(url=url, text=label) if label else ExternalLink(url=url)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from wikipact.wikitext.markers import STRAY, STRAY_CODES, keep_marker, ref_marker
 from wikipact.wikitext.texmath import tex_to_text
+from wikipact.wikitext.typography import unescape_visual_editor
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 
@@ -119,6 +120,10 @@ def protect_tags(text: str, protected: Protected, counts: dict[str, int]) -> str
         if PROTECTED_TAGS[name] == "keep":
             if name == "nowiki":
                 content = html.unescape(content)
+                words = unescape_visual_editor(content)
+                if words is not None:
+                    counts["nowiki_markup"] = counts.get("nowiki_markup", 0) + 1
+                    content = words
             elif name in ("math", "chem", "ce"):
                 content = tex_to_text(content)
             out.append(protected.add(content))

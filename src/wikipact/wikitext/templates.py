@@ -20,6 +20,7 @@ from wikipact.wikitext.context import MAX_DEPTH, Context
 from wikipact.wikitext.markers import ref_marker
 from wikipact.wikitext.split import split_outside
 from wikipact.wikitext.tags import RawRef
+from wikipact.wikitext.typography import title_bars
 
 # Opening and closing braces are found by two searches for a literal, which the
 # regular-expression engine runs several times faster than one search for either (``{{|}}``).
@@ -489,7 +490,7 @@ def format_citation(meta: dict[str, str]) -> str:
     pieces = [
         meta.get("authors", ""),
         f"({meta['date']})" if meta.get("date") else "",
-        f"“{meta['title']}”" if meta.get("title") else "",
+        f"“{title_bars(meta['title'])}”" if meta.get("title") else "",
         meta.get("work", ""),
         meta.get("publisher", ""),
     ]
