@@ -38,6 +38,7 @@ from wikipact.wikitext.sentences import split_sentences
 from wikipact.wikitext.tables import extract_tables
 from wikipact.wikitext.tags import extract_refs, protect_tags, strip_comments
 from wikipact.wikitext.templates import expand
+from wikipact.wikitext.typography import language_variants
 
 _PARENTHETICAL = re.compile(r"\s*[(（][^()（）]*[)）]")
 
@@ -74,6 +75,8 @@ def parse_wikitext(wikitext: str, site: SiteInfo, title: str) -> ParsedPage:
     text = strip_comments(wikitext)
     text = protect_tags(text, ctx.protected, ctx.warnings)
     text = extract_refs(text, ctx.refs, ctx.warnings)
+    if "-{" in text:
+        text = language_variants(text)
     if langdata.DISAMBIGUATION_MAGIC_WORD in text:
         ctx.disambiguation = True
     text = expand(text, ctx)

@@ -83,3 +83,39 @@ def unescape_visual_editor(content: str) -> str | None:
     if "[[" in content:
         content = _VE_LINK.sub(r"\1", content)
     return _VE_JUNK.sub("", content)
+
+
+# -{...}-: the language converter's markup (zh, sr, kk, ...). Its content has no braces.
+_CONVERTER = re.compile(r"-\{([^{}]*)\}-")
+_FLAGS = re.compile(  # "A|", "H;T|", or variants the text is limited to: "zh-hans;zh-hant|"
+    r"^\s*((?:[AHTRDN\-]\s*;?\s*){1,6}|[a-z]{2,3}(?:-[a-z]{2,4})?(?:\s*;\s*[a-z]{2,3}(?:-[a-z]{2,4})?)*)"
+    r"\s*\|"
+)
+_VARIANT = re.compile(r"^\s*[a-z]{2,3}(?:-[a-z]{2,4})?\s*:")
+_FLAG_LETTERS = frozenset("AHTRDN-")
+_HIDDEN_FLAGS = frozenset("HT-")  # rules or a title only: nothing is shown
+
+
+def language_variants(text: str) -> str:
+    """``-{…}-`` as a reader of the wiki's first listed variant sees it.
+
+    ``-{text}-`` shows its text; ``-{zh-hans:甲;zh-hant:乙}-`` its first variant; ``-{A|…}-`` and
+    ``-{R|…}-`` show their content; ``-{H|…}-``, ``-{T|…}-`` and ``-{-|…}-`` only set rules.
+    """
+    if "-{" not in text:
+        return text
+    return _CONVERTER.sub(_variant, text)
+
+
+def _variant(match: re.Match[str]) -> str:
+    content = match.group(1)
+    flags = _FLAGS.match(content)
+    if flags and not _VARIANT.match(content):
+        letters = set(flags.group(1).replace(";", "").replace(" ", ""))
+        if letters <= _FLAG_LETTERS and letters & _HIDDEN_FLAGS:
+            return ""
+        content = content[flags.end() :]
+    if _VARIANT.match(content):
+        first = content.split(";", 1)[0]
+        return first.split(":", 1)[1].strip() if "=>" not in first else ""
+    return content
