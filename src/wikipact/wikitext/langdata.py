@@ -1721,6 +1721,7 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "ref": "nothing in the text: a footnote or a reused reference ({{r}}, {{efn}})",
     "number": "the number (first positional) of a sortable-number template such as {{nts}}",
     "color": "the text (last positional) of a colouring template",
+    "bio": "itwiki's biography opening: name (birth – death) è/è stato un <activity> <nationality>",
 }
 
 #: The names of :data:`INLINE_RENDERER_DOCS`: every value of :data:`INLINE_TEMPLATE_ALIASES`
@@ -2206,7 +2207,7 @@ LANGUAGE_INLINE_ALIASES: dict[str, dict[str, str]] = {
     "fr": _table({"citation": "quote"}),
     "uk": _table({"s": "nowrap"}),
     "ru": _table({"s": "nowrap"}),
-    "it": _table({"citazione": "quote"}),
+    "it": _table({"citazione": "quote", "bio": "bio"}),
 }
 
 #: Templates whose output is not prose: images and galleries, maps, charts, tables and table

@@ -749,6 +749,52 @@ def _century(call: Template, ctx: Context, depth: int) -> str:
     )
 
 
+_UNO = re.compile(r"^(?:z|gn|ps|pn|x|y|s[^aeiouàèéìòù\s]|i[aeiou])", re.I)
+_VOWEL = re.compile(r"^[aeiouàèéìòùh]", re.I)
+
+
+def _bio(call: Template, ctx: Context, depth: int) -> str:
+    """itwiki's ``{{Bio}}`` writes the biography's first sentence from its parameters:
+    "Mario Rossi (Roma, 3 marzo 1950 – Milano, 5 aprile 2020) è stato un calciatore italiano."
+    """
+
+    def value(*names: str) -> str:
+        raw = call.get(*names)
+        return expand(raw, ctx, depth + 1).strip() if raw else ""
+
+    name = " ".join(v for v in (value("titolo"), value("nome"), value("cognome")) if v)
+    if value("postcognomevirgola"):
+        name += ", " + value("postcognomevirgola")
+    elif value("postcognome"):
+        name += " " + value("postcognome")
+
+    def life(place: str, day: str, year: str, note: str) -> str:
+        when = " ".join(v for v in (value(day), value(year)) if v) + value(note)
+        return ", ".join(v for v in (value(place), when) if v)
+
+    born = life("luogonascita", "giornomesenascita", "annonascita", "notenascita")
+    died = life("luogomorte", "giornomesemorte", "annomorte", "notemorte")
+    dates = f" ({born} – {died})" if died else f" ({born})" if born else ""
+    ending = value("fineincipit")
+    if not ending:
+        activities = [a for a in (value("attività"), value("attività2"), value("attività3")) if a]
+        if len(activities) > 1:
+            jobs = ", ".join(activities[:-1]) + " e " + activities[-1]
+        else:
+            jobs = activities[0] if activities else ""
+        female = value("sesso").upper().startswith("F")
+        dead = bool(value("annomorte"))
+        verb = ("è stata" if female else "è stato") if dead else "è"
+        if female:
+            article = "un'" if _VOWEL.match(jobs) else "una "
+        else:
+            article = "uno " if _UNO.match(jobs) else "un "
+        nationality = value("nazionalità")
+        ending = f"{verb} {article}{jobs}".rstrip() + (f" {nationality}" if nationality else "")
+        ending += value("postnazionalità")
+    return f"{name}{dates} {ending}.".strip()
+
+
 _RENDERERS: dict[str, Renderer] = {
     "convert": _convert,
     "unit": _unit,
@@ -797,4 +843,5 @@ _RENDERERS: dict[str, Renderer] = {
     "ref": _ref,
     "number": _first,
     "color": _last,
+    "bio": _bio,
 }

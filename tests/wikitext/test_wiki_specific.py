@@ -1,0 +1,53 @@
+"""Markup that only some wikis use, pinned by one small case each (the corpus holds no page
+with it): itwiki's ``{{Bio}}``, which writes a biography's first sentence."""
+
+from __future__ import annotations
+
+from wikipact.model.raw import SiteInfo
+from wikipact.wikitext.document import parse_wikitext
+
+ITWIKI = SiteInfo(dbname="itwiki", language="it")
+
+
+def test_bio_writes_the_opening_sentence_of_a_biography() -> None:
+    wikitext = (
+        "{{Bio\n|Nome = Mario\n|Cognome = Rossi\n|Sesso = M\n|LuogoNascita = Roma\n"
+        "|GiornoMeseNascita = 3 marzo\n|AnnoNascita = 1950\n|LuogoMorte = [[Milano]]\n"
+        "|GiornoMeseMorte = 5 aprile\n|AnnoMorte = 2020\n|NoteMorte = <ref>Fonte</ref>\n"
+        "|Attività = calciatore\n|Attività2 = allenatore di calcio\n|Nazionalità = italiano\n}}"
+        "\n\n== Carriera ==\nGiocò a lungo."
+    )
+    parsed = parse_wikitext(wikitext, ITWIKI, "Mario Rossi")
+    first = (
+        "Mario Rossi (Roma, 3 marzo 1950 – Milano, 5 aprile 2020) è stato un calciatore e "
+        "allenatore di calcio italiano."
+    )
+    assert parsed.text.split("\n")[0] == first
+    assert parsed.abstract == "Mario Rossi è stato un calciatore e allenatore di calcio italiano."
+    assert [c.text for c in parsed.claims] == [first]  # the death note is its citation
+    assert [link.text for link in parsed.links] == ["Milano"]
+
+
+def test_bio_agrees_with_gender_and_the_first_sound_of_the_activity() -> None:
+    def opening(params: str) -> str:
+        return parse_wikitext("{{Bio" + params + "}}", ITWIKI, "X").text
+
+    assert (
+        opening(
+            "|Nome=Anna|Cognome=Bianchi|Sesso=F|AnnoNascita=1980|Attività=attrice"
+            "|Nazionalità=italiana|PostNazionalità=, nota per il cinema"
+        )
+        == "Anna Bianchi (1980) è un'attrice italiana, nota per il cinema."
+    )
+    assert (
+        opening(
+            "|Nome=Zeno|Cognome=Verdi|Sesso=M|AnnoNascita=1980|Attività=scrittore"
+            "|Nazionalità=svizzero"
+        )
+        == "Zeno Verdi (1980) è uno scrittore svizzero."
+    )
+
+
+def test_bio_is_only_itwikis() -> None:
+    enwiki = SiteInfo(dbname="enwiki", language="en")
+    assert parse_wikitext("{{Bio|Nome=Mario|Cognome=Rossi}}Text.", enwiki, "X").text == "Text."
