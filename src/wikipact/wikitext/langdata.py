@@ -181,6 +181,11 @@ def _names(*groups: Iterable[str]) -> frozenset[str]:
     )
 
 
+def _words_list(names: str) -> list[str]:
+    """Names separated by "|" (names may hold spaces)."""
+    return [name.strip() for name in names.split("|") if name.strip()]
+
+
 def _table(*pairs: Mapping[str, str]) -> dict[str, str]:
     table: dict[str, str] = {}
     for mapping in pairs:
@@ -1328,6 +1333,38 @@ CITATION_TEMPLATES: dict[str, str] = _table(
         ],
         "generic",
     ),
+    # the citation templates of other large wikis (their documented names; params below)
+    dict.fromkeys(
+        _words_list(
+            "chú thích web|verkkoviite|källa webb|web kaynağı|مرجع ويب|웹 인용|یادکرد وب"
+            "|citace elektronické monografie|ref-web|citat web|kilde www|internetes hivatkozás"
+            "|cite web/ru|cytuj stronę|citeer web|cita web|citar web|ציטוט רשת"
+        ),
+        "web",
+    ),
+    dict.fromkeys(
+        _words_list(
+            "chú thích sách|kirjaviite|källa bok|kitap kaynağı|مرجع كتاب|서적 인용|یادکرد کتاب"
+            "|citace monografie|ref-llibre|citat carte|kilde bok|книга|cytuj książkę|citeer boek"
+            "|cita libro|citar livro|ציטוט ספר"
+        ),
+        "book",
+    ),
+    dict.fromkeys(
+        _words_list(
+            "chú thích báo|uutislähde|källa nyheter|haber kaynağı|استشهاد بخبر|뉴스 인용"
+            "|یادکرد خبر|ref-notícia|citat știre|kilde avis|cita noticia|citar notícia"
+        ),
+        "news",
+    ),
+    dict.fromkeys(
+        _words_list(
+            "chú thích tạp chí|lehtiviite|källa tidskrift|dergi kaynağı|استشهاد بدورية محكمة"
+            "|저널 인용|یادکرد ژورنال|citace periodika|ref-publicació|citat revistă|kilde artikkel"
+            "|статья|cytuj pismo|citeer journal|cita publicación|citar periódico|ציטוט כתב עת"
+        ),
+        "journal",
+    ),
     dict.fromkeys(["harvard reference", "harvc", "citation/core"], "harv"),
 )
 
@@ -1665,6 +1702,42 @@ CITATION_PARAMETERS: dict[str, str] = _table(
         ],
         "quote",
     ),
+    # parameters of the citation templates of other large wikis (fi, sv, tr, ca, vi, ar, fa,
+    # ko, cs, ro, hu, he), from their templates' documentation
+    dict.fromkeys(
+        _words_list("nimeke|başlık|títol|tiêu đề|عنوان|제목|titul|titlu|cím|כותרת|名稱|标题|標題"),
+        "title",
+    ),
+    dict.fromkeys(_words_list("osoite|مسار|نشانی|주소|כתובת|網址|网址"), "url"),
+    dict.fromkeys(
+        _words_list(
+            "tekijä|författare|yazar|tác giả|مؤلف|نویسنده|저자|příjmení|jméno|szerző|מחבר|作者"
+            "|suku|etu|ad|soyadı|họ|tên|الأخير|الأول|نام خانوادگی|성|이름"
+        ),
+        "author",
+    ),
+    dict.fromkeys(
+        _words_list("julkaisija|utgivare|yayıncı|nhà xuất bản|ناشر|출판사|vydavatel|kiadó|editură"),
+        "publisher",
+    ),
+    dict.fromkeys(
+        _words_list("ajankohta|vuosi|tarih|ngày|năm|تاريخ|تاریخ|날짜|dată|dátum|תאריך|日期|年份"),
+        "date",
+    ),
+    dict.fromkeys(
+        _words_list(
+            "viitattu|hämtdatum|erişimtarihi|consulta|ngày truy cập|تاريخ الوصول|تاریخ بازدید"
+            "|확인날짜|citováno|elérés|访问日期|訪問日期|accesso"
+        ),
+        "access_date",
+    ),
+    dict.fromkeys(
+        _words_list("julkaisu|verk|eser|obra|tác phẩm|عمل|اثر|작품|periodikum|אתר|作品|期刊"),
+        "work",
+    ),
+    dict.fromkeys(
+        _words_list("arşivurl|url arxiu|url lưu trữ|مسار الأرشيف|보존 url"), "archive_url"
+    ),
 )
 
 #: Canonical keys that are author-like and may carry a number ("last2", "Autor3").
@@ -1721,6 +1794,11 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "ref": "nothing in the text: a footnote or a reused reference ({{r}}, {{efn}})",
     "number": "the number (first positional) of a sortable-number template such as {{nts}}",
     "color": "the text (last positional) of a colouring template",
+    "tsl": "the local title or display text of a translated-link template (zhwiki {{tsl}})",
+    "currency": "the currency's sign and the amount ({{US$|5 million}} -> 'US$5 million')",
+    "join": "the positional arguments run together ({{chem|H|2|O}} -> 'H2O')",
+    "gaps": "the positional arguments separated by spaces ({{gaps|1|234}} -> '1 234')",
+    "lit": "'lit. \"...\"' around the first positional (a literal translation)",
     "bio": "itwiki's biography opening: name (birth – death) è/è stato un <activity> <nationality>",
 }
 
@@ -1983,9 +2061,36 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
             "нп",
             "iw",
             "iw2",
+            "link-en",
+            "le",
+            "link-de",
+            "link-fr",
+            "link-ja",
+            "не переведено",
+            "нп1",
+            "нп2",
+            "нп3",
+            "нп4",
+            "нп5",
+            "illm-ko",
         ],
         "ill",
     ),
+    dict.fromkeys(["tsl", "translink"], "tsl"),
+    # more language tagging (ko, fa, ar)
+    dict.fromkeys(["llang"], "lang"),
+    dict.fromkeys(["به انگلیسی", "بالإنجليزية", "بالإنجليزي"], "passthrough"),
+    # money, formulas, typography
+    dict.fromkeys(
+        _words_list("us$|usd|gbp|£|€|eur|euro|jpy|¥|yen|inr|₹|a$|cad|c$|nzd|chf|cny|rmb"),
+        "currency",
+    ),
+    dict.fromkeys(["chem", "chem2", "chemf", "ce"], "join"),
+    dict.fromkeys(
+        ["mvar", "small caps", "smallcaps", "sc", "sc2", "keypress", "key press"], "abbr"
+    ),
+    dict.fromkeys(["gaps"], "gaps"),
+    dict.fromkeys(["lit", "literally", "literal translation"], "lit"),
     # short citations and footnotes
     dict.fromkeys(["sfn", "sfnp", "sfnm", "sfn2"], "sfn"),
     dict.fromkeys(
@@ -2609,7 +2714,9 @@ def inline_renderer(name: str, lang: str | None = None) -> str | None:
         return "lang"
     if _IPA_TEMPLATE.match(key):
         return "ipa"
-    if _FR_ORDINAL.match(key) or (lang == "fr" and _ROMAN.match(key)):
+    if (_FR_ORDINAL.match(key) and (lang == "fr" or key[0].isdigit())) or (
+        lang == "fr" and _ROMAN.match(key)
+    ):
         return "ordinal"
     match = _COUNTRY_FLAG.match(key)
     if match and match.group(1) in _COUNTRY_CODES:

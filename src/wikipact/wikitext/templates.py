@@ -749,6 +749,35 @@ def _century(call: Template, ctx: Context, depth: int) -> str:
     )
 
 
+_CURRENCY_SIGNS = {
+    "us$": "US$", "usd": "US$", "gbp": "£", "£": "£", "€": "€", "eur": "€", "euro": "€",
+    "jpy": "¥", "¥": "¥", "yen": "¥", "inr": "₹", "₹": "₹", "a$": "A$",
+    "cad": "C$", "c$": "C$", "nzd": "NZ$", "chf": "CHF ", "cny": "CN¥", "rmb": "CN¥",
+}  # fmt: skip
+
+
+def _currency(call: Template, ctx: Context, depth: int) -> str:
+    amount = _first(call, ctx, depth)
+    return f"{_CURRENCY_SIGNS.get(call.key, '')}{amount}" if amount else ""
+
+
+def _join(call: Template, ctx: Context, depth: int) -> str:
+    return "".join(expand(p, ctx, depth + 1).strip() for p in call.positional)
+
+
+def _gaps(call: Template, ctx: Context, depth: int) -> str:
+    return " ".join(expand(p, ctx, depth + 1).strip() for p in call.positional)
+
+
+def _lit(call: Template, ctx: Context, depth: int) -> str:
+    text = _first(call, ctx, depth)
+    return f"lit. “{text}”" if text else ""
+
+
+def _tsl(call: Template, ctx: Context, depth: int) -> str:
+    return _x(call, ctx, depth, 4) or _x(call, ctx, depth, 3) or _x(call, ctx, depth, 2)
+
+
 _UNO = re.compile(r"^(?:z|gn|ps|pn|x|y|s[^aeiouàèéìòù\s]|i[aeiou])", re.I)
 _VOWEL = re.compile(r"^[aeiouàèéìòùh]", re.I)
 
@@ -844,4 +873,9 @@ _RENDERERS: dict[str, Renderer] = {
     "number": _first,
     "color": _last,
     "bio": _bio,
+    "currency": _currency,
+    "join": _join,
+    "gaps": _gaps,
+    "lit": _lit,
+    "tsl": _tsl,
 }
