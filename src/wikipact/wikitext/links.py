@@ -89,8 +89,8 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
     inside out, at most ``MAX_DEPTH`` passes; brackets left unmatched are dropped.
     """
     if "[[" in text:
-        for _ in range(MAX_DEPTH):
-            replaced = _SIMPLE_LINK.sub(_replacer(ctx, depth, nesting), text)
+        for later in range(MAX_DEPTH):
+            replaced = _SIMPLE_LINK.sub(_replacer(ctx, depth, nesting, bool(later)), text)
             nesting = True  # a second pass resolves links that held links
             if replaced == text:
                 break
@@ -101,6 +101,8 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
         text = _OPEN_PREFIXED.sub(lambda m: _unclosed(m, ctx), text)
     if "[[" in text or "]]" in text:
         ctx.warn("unbalanced_brackets", text.count("[[") + text.count("]]"))
+        if "|" in text:  # "[[Target|text" never closed: the reader sees "text"
+            text = _OPEN_TARGET.sub("", text)
         text = text.replace("[[", "").replace("]]", "")
     if "[" in text and ("//" in text or "mailto:" in text.lower()):
         text = _EXTERNAL.sub(lambda m: _external(m, ctx), text)
@@ -109,6 +111,7 @@ def replace_links(text: str, ctx: Context, depth: int = 0, *, nesting: bool = Tr
     return text
 
 
+_OPEN_TARGET = re.compile(r"\[\[[^\[\]|\n]{0,255}\|")
 # an unclosed "[[Prefix:..." and the rest of its line
 _OPEN_PREFIXED = re.compile(r"\[\[\s*([^:\[\]|\n]{1,40}?)\s*:[^\n]*")
 
@@ -129,7 +132,9 @@ def _nested(match: re.Match[str]) -> bool:
     return whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start)
 
 
-def _replacer(ctx: Context, depth: int, nesting: bool) -> Callable[[re.Match[str]], str]:
+def _replacer(
+    ctx: Context, depth: int, nesting: bool, later: bool = False
+) -> Callable[[re.Match[str]], str]:
     """The substitution for one pass of ``_SIMPLE_LINK``: a link's shown text plus its trail.
 
     An ordinary article link, ``[[Target]]`` or ``[[Target|label]]`` (most links of a page), is
@@ -140,6 +145,8 @@ def _replacer(ctx: Context, depth: int, nesting: bool) -> Callable[[re.Match[str
 
     def replace(match: re.Match[str]) -> str:
         inner, trail = match.groups()
+        if later and not _is_file(inner, ctx):
+            return _not_a_link(inner, ctx) + trail
         bar = inner.find("|")
         if ":" in inner or "\n" in inner or (bar >= 0 and inner.find("|", bar + 1) >= 0):
             shown = _link(inner, ctx, depth, collect=not (nesting and _nested(match)))
@@ -165,6 +172,23 @@ def _replacer(ctx: Context, depth: int, nesting: bool) -> Callable[[re.Match[str
         return display + trail
 
     return replace
+
+
+def _is_file(inner: str, ctx: Context) -> bool:
+    colon = inner.find(":")
+    return colon > 0 and inner[:colon].strip().casefold() in ctx.file_prefixes
+
+
+def _not_a_link(inner: str, ctx: Context) -> str:
+    """Only a file's caption may hold links: a "link" that held links once they are resolved
+    is an opening ``[[`` whose ``]]`` was forgotten, matched with a later stray ``]]`` (so it
+    may span paragraphs). MediaWiki shows it as text; here its target goes, its text stays."""
+    ctx.warn("unclosed_link")
+    bar = inner.find("|")
+    line_end = inner.find("\n")
+    if bar >= 0 and (line_end < 0 or bar < line_end):
+        return inner[bar + 1 :]
+    return inner
 
 
 def _external(match: re.Match[str], ctx: Context) -> str:
