@@ -51,3 +51,17 @@ def test_bio_agrees_with_gender_and_the_first_sound_of_the_activity() -> None:
 def test_bio_is_only_itwikis() -> None:
     enwiki = SiteInfo(dbname="enwiki", language="en")
     assert parse_wikitext("{{Bio|Nome=Mario|Cognome=Rossi}}Text.", enwiki, "X").text == "Text."
+
+
+def test_hewiki_footnote_template_is_a_reference() -> None:
+    hewiki = SiteInfo(dbname="hewiki", language="he")
+    parsed = parse_wikitext(
+        "ירושלים היא עיר.{{הערה|שם=א|{{cite web|title=Jerusalem|url=https://example.org}}}} "
+        "היא בירה.{{הערה|שם=א}}",
+        hewiki,
+        "ירושלים",
+    )
+    assert parsed.text == "ירושלים היא עיר. היא בירה."
+    assert len(parsed.references) == 1
+    assert parsed.references[0].metadata["title"] == "Jerusalem"
+    assert [claim.text for claim in parsed.claims] == ["ירושלים היא עיר.", "היא בירה."]

@@ -512,13 +512,30 @@ INFOBOX_PREFIXES: tuple[str, ...] = tuple(
                 "wikidata infobox",
                 "विकिडेटा माहितीचौकट",
                 "生物分類表",
+                # other large wikis' infobox families (vi, ro, he, hi, bn, ta, id, ms, ka)
+                "hộp thông tin",
+                "infocaseta",
+                "תבנית מידע",
+                "ज्ञानसंदूक",
+                "তথ্যপেটিকা",
+                "தகவற்சட்டம்",
+                "kotak info",
+                "kotak maklumat",
+                "ინფოდაფა",
             ]
         )
     )
 )
 
 #: Suffixes of infobox template names (Hungarian puts "infobox" last: "Település infobox").
-INFOBOX_SUFFIXES: tuple[str, ...] = (" infobox", "-infobox", " инфобокс")
+INFOBOX_SUFFIXES: tuple[str, ...] = (
+    " infobox",
+    "-infobox",
+    " инфобокс",
+    " bilgi kutusu",  # trwiki: "Kişi bilgi kutusu"
+    "信息框",  # zhwiki: "人物信息框"
+    "資訊框",
+)
 
 #: Whole names of infoboxes that carry no infobox prefix; all seen in the corpus (a top-level
 #: template near the top of a page with six or more "| name = value" lines).
@@ -1799,6 +1816,7 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "join": "the positional arguments run together ({{chem|H|2|O}} -> 'H2O')",
     "gaps": "the positional arguments separated by spaces ({{gaps|1|234}} -> '1 234')",
     "lit": "'lit. \"...\"' around the first positional (a literal translation)",
+    "footnote": "nothing in the text: a reference, like <ref> (hewiki's {{הערה}})",
     "bio": "itwiki's biography opening: name (birth – death) è/è stato un <activity> <nationality>",
 }
 
@@ -2313,6 +2331,7 @@ LANGUAGE_INLINE_ALIASES: dict[str, dict[str, str]] = {
     "uk": _table({"s": "nowrap"}),
     "ru": _table({"s": "nowrap"}),
     "it": _table({"citazione": "quote", "bio": "bio"}),
+    "he": _table({"הערה": "footnote", "ה": "footnote"}),
 }
 
 #: Templates whose output is not prose: images and galleries, maps, charts, tables and table

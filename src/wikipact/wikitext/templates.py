@@ -705,6 +705,14 @@ def _note(call: Template, ctx: Context, depth: int) -> str:
     return ref_marker(len(ctx.refs) - 1)
 
 
+def _footnote(call: Template, ctx: Context, depth: int) -> str:
+    """A template that is a ``<ref>`` (hewiki's ``{{הערה|text|שם=name}}``): a reference."""
+    content = call.arg(1) or call.get("text", "תוכן") or ""
+    name = _unquote(call.named.get("name") or call.named.get("שם")) or None
+    ctx.refs.append(RawRef(name, "", content if content.strip() else None))
+    return ref_marker(len(ctx.refs) - 1)
+
+
 def _nihongo(call: Template, ctx: Context, depth: int) -> str:
     english, kanji, romaji = (_x(call, ctx, depth, i) for i in (1, 2, 3))
     extra = ", ".join(p for p in (kanji, romaji) if p)
@@ -873,6 +881,7 @@ _RENDERERS: dict[str, Renderer] = {
     "number": _first,
     "color": _last,
     "bio": _bio,
+    "footnote": _footnote,
     "currency": _currency,
     "join": _join,
     "gaps": _gaps,
