@@ -65,3 +65,19 @@ def test_hewiki_footnote_template_is_a_reference() -> None:
     assert len(parsed.references) == 1
     assert parsed.references[0].metadata["title"] == "Jerusalem"
     assert [claim.text for claim in parsed.claims] == ["ירושלים היא עיר.", "היא בירה."]
+
+
+def test_a_maintenance_tag_around_a_passage_keeps_the_passage() -> None:
+    jawiki = SiteInfo(dbname="jawiki", language="ja")
+    parsed = parse_wikitext(
+        "東京は{{要出典範囲|日本最大の都市である|date=2019年1月}}。人口は多い。{{要出典|date=2019年1月}}",
+        jawiki,
+        "東京",
+    )
+    assert parsed.text == "東京は日本最大の都市である。人口は多い。"
+    assert parsed.maintenance == {"citation_needed": 2}
+    enwiki = SiteInfo(dbname="enwiki", language="en")
+    parsed = parse_wikitext(
+        "Paris is {{Citation needed span|the largest city|date=May 2020}} of France.", enwiki, "P"
+    )
+    assert parsed.text == "Paris is the largest city of France."

@@ -346,6 +346,10 @@ def _dispatch(call: Template, ctx: Context, depth: int) -> str:
         ctx.dropped[call.name] = ctx.dropped.get(call.name, 0) + 1
         return ""
     kind = classify(call.name, ctx.language)
+    if kind in ("maintenance", "drop", None) and (
+        key in langdata.SPAN_TEMPLATES or key.endswith(langdata.SPAN_TEMPLATE_SUFFIXES)
+    ):
+        return _span(call, ctx, depth)
     if kind == "infobox" or (kind is None and _looks_like_infobox(call)):
         _collect_infobox(call, ctx, depth)
         return ""
@@ -371,6 +375,15 @@ def _dispatch(call: Template, ctx: Context, depth: int) -> str:
             ctx.wikidata = qid.strip()
     ctx.dropped[call.name] = ctx.dropped.get(call.name, 0) + 1
     return ""
+
+
+def _span(call: Template, ctx: Context, depth: int) -> str:
+    """A maintenance tag around a passage: the tag is counted, the passage stays."""
+    tag = langdata.MAINTENANCE_TEMPLATES.get(lookup_key(call.name))
+    if tag:
+        ctx.maintenance[tag] = ctx.maintenance.get(tag, 0) + 1
+    passage = call.get("text", "1") or call.arg(1)
+    return expand(passage, ctx, depth + 1).strip() if passage else ""
 
 
 def _looks_like_infobox(call: Template) -> bool:
