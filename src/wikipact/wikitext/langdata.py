@@ -874,7 +874,7 @@ NAVIGATION_TEMPLATES: frozenset[str] = _names(
         "g20",
         "opec",
     ],
-    ["oecd", "no col break", "科学技術研究", "コンピュータ科学", "engineering fields", "半保護"],
+    ["oecd", "科学技術研究", "コンピュータ科学", "engineering fields", "半保護"],
     ["flexbox start", "flexbox end", "未検証", "独自研究"],
     # pt, ru
     ["referências", "correlatos", "примечания", "переписать раздел"],
@@ -1842,6 +1842,7 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "join": "the positional arguments run together ({{chem|H|2|O}} -> 'H2O')",
     "gaps": "the positional arguments separated by spaces ({{gaps|1|234}} -> '1 234')",
     "lit": "'lit. \"...\"' around the first positional (a literal translation)",
+    "quoted": "the first positional between quotation marks (an inline quotation, {{qi}})",
     "footnote": "nothing in the text: a reference, like <ref> (hewiki's {{הערה}})",
     "bio": "itwiki's biography opening: name (birth – death) è/è stato un <activity> <nationality>",
 }
@@ -2030,9 +2031,13 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
             "ul",
             "collapsible list",
             "endplainlist",
+            "ordered list",
+            "indented plainlist",
         ],
         "list",
     ),
+    dict.fromkeys(["no col break", "nobreak"], "passthrough"),
+    dict.fromkeys(["qi", "quote inline", "inline quote"], "quoted"),
     # dates
     dict.fromkeys(["date", "date-", "dts", "дата", "datum", "तारीख", "oldstyledate"], "date"),
     dict.fromkeys(

@@ -519,6 +519,9 @@ Renderer = Callable[[Template, Context, int], str]
 # Templates this module renders itself, whatever langdata says.
 _LOCAL_ALIASES = {
     "efn": "note",
+    "efn2": "note",
+    "refnest": "note",
+    "ref+": "note",
     "efn-ua": "note",
     "efn-lr": "note",
     "efn-lg": "note",
@@ -795,6 +798,11 @@ def _lit(call: Template, ctx: Context, depth: int) -> str:
     return f"lit. “{text}”" if text else ""
 
 
+def _quoted(call: Template, ctx: Context, depth: int) -> str:
+    text = _first(call, ctx, depth)
+    return f"“{text}”" if text else ""
+
+
 def _tsl(call: Template, ctx: Context, depth: int) -> str:
     return _x(call, ctx, depth, 4) or _x(call, ctx, depth, 3) or _x(call, ctx, depth, 2)
 
@@ -900,4 +908,5 @@ _RENDERERS: dict[str, Renderer] = {
     "gaps": _gaps,
     "lit": _lit,
     "tsl": _tsl,
+    "quoted": _quoted,
 }
