@@ -41,6 +41,7 @@ class Context:
     maintenance: dict[str, int] = field(default_factory=dict)
     infoboxes: list[Infobox] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)  # (target, text) as met
+    link_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # target: name, url
     external_links: list[ExternalLink] = field(default_factory=list)
     categories: dict[str, None] = field(default_factory=dict)
     images: list[tuple[str, str | None, str | None]] = field(default_factory=list)

@@ -283,9 +283,9 @@ def _link(inner: str, ctx: Context, depth: int, collect: bool = True) -> str | N
 
 
 def make_links(found: list[tuple[str, str]], ctx: Context) -> list[Link]:
-    """``Link`` records for the (target, text) pairs met, normalising each target once."""
+    """``Link`` records for the (target, text) pairs met, normalising each target once a page."""
     first_letter, server = ctx.first_letter, ctx.server
-    cache: dict[str, tuple[str, str]] = {}
+    cache = ctx.link_targets  # shared by the page's text, infoboxes, references and tables
     links: list[Link] = []
     for target, text in found:
         resolved = cache.get(target)
