@@ -81,3 +81,21 @@ def test_a_maintenance_tag_around_a_passage_keeps_the_passage() -> None:
         "Paris is {{Citation needed span|the largest city|date=May 2020}} of France.", enwiki, "P"
     )
     assert parsed.text == "Paris is the largest city of France."
+
+
+def test_ru_and_uk_life_dates_are_written_with_genitive_month_names() -> None:
+    ruwiki = SiteInfo(dbname="ruwiki", language="ru")
+    parsed = parse_wikitext(
+        "'''Иван Петров''' ({{ДатаРождения|5|3|1950}}, [[Москва]] — "
+        "{{ДатаСмерти|1|1|2000|5|3|1950}}) — советский учёный.",
+        ruwiki,
+        "Иван Петров",
+    )
+    assert parsed.text == "Иван Петров (5 марта 1950, Москва — 1 января 2000) — советский учёный."
+    ukwiki = SiteInfo(dbname="ukwiki", language="uk")
+    parsed = parse_wikitext(
+        "'''Іван''' ({{Дата народження|1950|3|5}} — {{Дата смерті|2000|1|1}}) — вчений.",
+        ukwiki,
+        "Іван",
+    )
+    assert parsed.text == "Іван (5 березня 1950 — 1 січня 2000) — вчений."

@@ -29,6 +29,11 @@ _CLOSE_BRACES = re.compile(r"\}\}")
 _SPACES = re.compile(r"[\s_]+")
 _QID = re.compile(r"^Q\d+$")
 
+
+def _words_of(text: str) -> list[str]:
+    return text.split()
+
+
 MONTHS: dict[str, list[str]] = {
     "en": [
         "January",
@@ -129,6 +134,16 @@ MONTHS: dict[str, list[str]] = {
         "december",
     ],
 }
+MONTHS["ru"] = _words_of(  # genitive: "5 марта 1950"
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
+)
+MONTHS["uk"] = _words_of(
+    "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня"
+)
+MONTHS["pl"] = _words_of(
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia"
+)
 _ONE_ARG_DATE = re.compile(r"^\s*\d{1,4}[\s/.\-]+\w+[\s/.\-]+\d{1,4}\s*$")
 MONTHS["simple"] = MONTHS["en"]  # Simple English writes dates as English does
 _ORDINAL = re.compile(r"^\d+(?:e|er|re|es|ers|res|ème|ᵉ|er|nd|rd|th|st)$")
