@@ -99,3 +99,11 @@ def test_ru_and_uk_life_dates_are_written_with_genitive_month_names() -> None:
         "Іван",
     )
     assert parsed.text == "Іван (5 березня 1950 — 1 січня 2000) — вчений."
+
+
+def test_zhwiki_life_dates() -> None:
+    zhwiki = SiteInfo(dbname="zhwiki", language="zh")
+    parsed = parse_wikitext(
+        "'''张三'''（{{bd|1950年|3月5日|2020年|4月5日|catIdx=Z}}），中国学者。", zhwiki, "张三"
+    )
+    assert parsed.text == "张三（1950年3月5日—2020年4月5日），中国学者。"

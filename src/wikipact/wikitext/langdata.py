@@ -1843,6 +1843,7 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "gaps": "the positional arguments separated by spaces ({{gaps|1|234}} -> '1 234')",
     "lit": "'lit. \"...\"' around the first positional (a literal translation)",
     "quoted": "the first positional between quotation marks (an inline quotation, {{qi}})",
+    "zh_life": "zhwiki's life dates {{bd|1950年|3月5日|2020年|4月5日}} -> '1950年3月5日—2020年4月5日'",
     "footnote": "nothing in the text: a reference, like <ref> (hewiki's {{הערה}})",
     "bio": "itwiki's biography opening: name (birth – death) è/è stato un <activity> <nationality>",
 }
@@ -2370,6 +2371,7 @@ LANGUAGE_INLINE_ALIASES: dict[str, dict[str, str]] = {
     "ru": _table({"s": "nowrap"}),
     "it": _table({"citazione": "quote", "bio": "bio"}),
     "he": _table({"הערה": "footnote", "ה": "footnote"}),
+    "zh": _table({"bd": "zh_life", "bda": "zh_life"}),
 }
 
 #: Templates whose output is not prose: images and galleries, maps, charts, tables and table

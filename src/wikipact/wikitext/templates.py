@@ -813,6 +813,13 @@ def _lit(call: Template, ctx: Context, depth: int) -> str:
     return f"lit. “{text}”" if text else ""
 
 
+def _zh_life(call: Template, ctx: Context, depth: int) -> str:
+    """zhwiki ``{{bd|1950年|3月5日|2020年|4月5日}}``: "1950年3月5日—2020年4月5日"."""
+    born = _x(call, ctx, depth, 1) + _x(call, ctx, depth, 2)
+    died = _x(call, ctx, depth, 3) + _x(call, ctx, depth, 4)
+    return f"{born}—{died}" if born or died else ""
+
+
 def _quoted(call: Template, ctx: Context, depth: int) -> str:
     text = _first(call, ctx, depth)
     return f"“{text}”" if text else ""
@@ -924,4 +931,5 @@ _RENDERERS: dict[str, Renderer] = {
     "lit": _lit,
     "tsl": _tsl,
     "quoted": _quoted,
+    "zh_life": _zh_life,
 }
