@@ -2146,6 +2146,14 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
     dict.fromkeys(
         ["mvar", "small caps", "smallcaps", "sc", "sc2", "keypress", "key press"], "abbr"
     ),
+    # text shown as is, only styled or marked ("not a typo", code, emphasis)
+    dict.fromkeys(
+        _words_list(
+            "not a typo|as written|proper name|typo|var|code|mono|monospace|samp|kbd|tt|strong"
+            "|em|nobold|noitalic|serif|sans-serif|highlight|midsize|larger|smaller"
+        ),
+        "abbr",
+    ),
     dict.fromkeys(["gaps"], "gaps"),
     dict.fromkeys(["lit", "literally", "literal translation"], "lit"),
     # short citations and footnotes
