@@ -107,3 +107,22 @@ def test_zhwiki_life_dates() -> None:
         "'''张三'''（{{bd|1950年|3月5日|2020年|4月5日|catIdx=Z}}），中国学者。", zhwiki, "张三"
     )
     assert parsed.text == "张三（1950年3月5日—2020年4月5日），中国学者。"
+
+
+def test_more_wikis_templates_that_hold_text() -> None:
+    def text(dbname: str, language: str, wikitext: str) -> str:
+        return parse_wikitext(wikitext, SiteInfo(dbname=dbname, language=language), "T").text
+
+    assert text("eswiki", "es", "En el {{siglo|XIX|d|s}}, {{versalita|Roma}}.") == (
+        "En el siglo XIX, Roma."
+    )
+    assert text("itwiki", "it", "Roma è {{Citazione necessaria|la città più antica}}.") == (
+        "Roma è la città più antica."
+    )
+    assert (
+        text("zhwiki", "zh", "{{Internal link helper/en|柏林墙|Berlin Wall}}倒塌。")
+        == "柏林墙倒塌。"
+    )
+    assert text("arwiki", "ar", "سقط {{وصلة إنترويكي|عر=جدار برلين|لغ=en|تر=Berlin Wall}}.") == (
+        "سقط جدار برلين."
+    )

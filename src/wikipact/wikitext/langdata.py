@@ -917,6 +917,7 @@ NAVIGATION_TEMPLATES: frozenset[str] = _names(
 SPAN_TEMPLATES: frozenset[str] = _names(
     [
         "citation needed span",
+        "citazione necessaria",
         "cn span",
         "clarify span",
         "dubious span",
@@ -954,6 +955,7 @@ MAINTENANCE_TEMPLATES: dict[str, str] = _table(
             "citeneeded",
             "cn-span",
             "citation needed span",
+            "citazione necessaria",
             "needs citation",
             "unreferenced",
             "unreferenced section",
@@ -2081,7 +2083,7 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
     dict.fromkeys(["start date", "start date and age", "release date"], "start_date"),
     {"end date": "end_date", "as of": "as_of"},
     dict.fromkeys(["circa", "c.", "ca."], "circa"),
-    dict.fromkeys(["siècle", "s-", "s2-", "sp-", "-s-", "century", "séc"], "century"),
+    dict.fromkeys(["siècle", "s-", "s2-", "sp-", "-s-", "century", "séc", "siglo"], "century"),
     # pronunciation (rendered as nothing)
     dict.fromkeys(
         [
@@ -2130,6 +2132,14 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
             "нп4",
             "нп5",
             "illm-ko",
+            "internal link helper",
+            "internal link helper/en",
+            "internal link helper/ja",
+            "internal link helper/de",
+            "internal link helper/fr",
+            "ilh",
+            "وصلة إنترويكي",
+            "میان‌ویکی",
         ],
         "ill",
     ),
@@ -2150,7 +2160,8 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
     dict.fromkeys(
         _words_list(
             "not a typo|as written|proper name|typo|var|code|mono|monospace|samp|kbd|tt|strong"
-            "|em|nobold|noitalic|serif|sans-serif|highlight|midsize|larger|smaller"
+            "|em|nobold|noitalic|serif|sans-serif|highlight|midsize|larger|smaller|versalita"
+            "|polytonisch|romain"
         ),
         "abbr",
     ),

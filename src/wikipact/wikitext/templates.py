@@ -625,7 +625,7 @@ def _lang(call: Template, ctx: Context, depth: int) -> str:
 
 
 def _ill(call: Template, ctx: Context, depth: int) -> str:
-    shown = call.get("lt", "display", "текст")
+    shown = call.get("lt", "display", "текст", "نص", "عر")
     if shown:
         return expand(shown, ctx, depth + 1).strip()
     return _x(call, ctx, depth, 1)
@@ -781,11 +781,12 @@ def _quote(call: Template, ctx: Context, depth: int) -> str:
 
 
 def _century(call: Template, ctx: Context, depth: int) -> str:
-    return (
-        f"{_first(call, ctx, depth)}e siècle"
-        if ctx.site.language == "fr"
-        else _first(call, ctx, depth)
-    )
+    roman = _first(call, ctx, depth)
+    if ctx.site.language == "fr":
+        return f"{roman}e siècle"
+    if call.key == "siglo" and "s" in (_x(call, ctx, depth, 3) or "").casefold():
+        return f"siglo {roman}"  # eswiki {{siglo|XIX|d|s}}
+    return roman
 
 
 _CURRENCY_SIGNS = {
