@@ -15,7 +15,7 @@ from wikipact.wikitext.typography import dandas
 _QUOTES = re.compile(r"''+")  # not "'{2,}": a literal first makes the search fast
 _MAGIC = re.compile(r"__[^\W_](?:[^\s_]|_(?!_))*__", re.U)
 _DROP_CONTENT = re.compile(r"<(includeonly)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_BREAK = re.compile(r"<br\s*/?\s*>|</br\s*>", re.I)
+_BREAK = re.compile(r"<br\b[^<>]*>|</br\s*>", re.I)
 _HTML_TAG = re.compile(
     r"</?(?:span|div|sup|sub|small|big|b|i|u|s|strike|del|ins|em|strong|abbr|blockquote|center"
     r"|font|p|cite|q|tt|var|kbd|samp|bdi|bdo|mark|wbr|hr|dfn|time|data|ruby|rb|rt|rp|rtc"
