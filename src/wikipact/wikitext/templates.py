@@ -30,10 +30,6 @@ _SPACES = re.compile(r"[\s_]+")
 _QID = re.compile(r"^Q\d+$")
 
 
-def _words_of(text: str) -> list[str]:
-    return text.split()
-
-
 MONTHS: dict[str, list[str]] = {
     "en": [
         "January",
@@ -133,17 +129,49 @@ MONTHS: dict[str, list[str]] = {
         "november",
         "december",
     ],
+    "ru": [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ],  # genitive: 5 марта 1950
+    "uk": [
+        "січня",
+        "лютого",
+        "березня",
+        "квітня",
+        "травня",
+        "червня",
+        "липня",
+        "серпня",
+        "вересня",
+        "жовтня",
+        "листопада",
+        "грудня",
+    ],
+    "pl": [
+        "stycznia",
+        "lutego",
+        "marca",
+        "kwietnia",
+        "maja",
+        "czerwca",
+        "lipca",
+        "sierpnia",
+        "września",
+        "października",
+        "listopada",
+        "grudnia",
+    ],
 }
-MONTHS["ru"] = _words_of(  # genitive: "5 марта 1950"
-    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
-)
-MONTHS["uk"] = _words_of(
-    "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня"
-)
-MONTHS["pl"] = _words_of(
-    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
-    "listopada grudnia"
-)
 _ONE_ARG_DATE = re.compile(r"^\s*\d{1,4}[\s/.\-]+\w+[\s/.\-]+\d{1,4}\s*$")
 MONTHS["simple"] = MONTHS["en"]  # Simple English writes dates as English does
 _ORDINAL = re.compile(r"^\d+(?:e|er|re|es|ers|res|ème|ᵉ|er|nd|rd|th|st)$")
@@ -326,8 +354,7 @@ def _parser_function(name: str, params: list[str], ctx: Context, depth: int) -> 
         call = make_template("ref", params)
         content = call.arg(1)
         name = _unquote(call.named.get("name")) or None
-        ctx.refs.append(RawRef(name, _unquote(call.named.get("group")), content or None))
-        return ref_marker(len(ctx.refs) - 1)
+        return _cite(RawRef(name, _unquote(call.named.get("group")), content or None), ctx)
     if key in ("lc", "uc", "lcfirst", "ucfirst"):
         return {
             "lc": arg.lower(),
@@ -364,14 +391,13 @@ def _dispatch(call: Template, ctx: Context, depth: int) -> str:
     if kind in ("maintenance", "drop", None) and (
         key in langdata.SPAN_TEMPLATES or key.endswith(langdata.SPAN_TEMPLATE_SUFFIXES)
     ):
+        _count_maintenance(key, ctx)
         return _span(call, ctx, depth)
     if kind == "infobox" or (kind is None and _looks_like_infobox(call)):
         _collect_infobox(call, ctx, depth)
         return ""
     if kind == "maintenance":
-        tag = langdata.MAINTENANCE_TEMPLATES.get(key)
-        if tag:
-            ctx.maintenance[tag] = ctx.maintenance.get(tag, 0) + 1
+        _count_maintenance(key, ctx)
         return ""
     if kind == "disambiguation":
         ctx.disambiguation = True
@@ -392,11 +418,14 @@ def _dispatch(call: Template, ctx: Context, depth: int) -> str:
     return ""
 
 
-def _span(call: Template, ctx: Context, depth: int) -> str:
-    """A maintenance tag around a passage: the tag is counted, the passage stays."""
-    tag = langdata.MAINTENANCE_TEMPLATES.get(lookup_key(call.name))
+def _count_maintenance(key: str, ctx: Context) -> None:
+    tag = langdata.MAINTENANCE_TEMPLATES.get(key)
     if tag:
         ctx.maintenance[tag] = ctx.maintenance.get(tag, 0) + 1
+
+
+def _span(call: Template, ctx: Context, depth: int) -> str:
+    """A maintenance tag around a passage (counted by the caller): the passage stays."""
     passage = call.get("text", "1") or call.arg(1)
     return expand(passage, ctx, depth + 1).strip() if passage else ""
 
@@ -593,21 +622,26 @@ def _literal(call: Template, ctx: Context, depth: int) -> str:
     return f"{fixed} {rest}".strip() if rest else fixed
 
 
+def _positionals(call: Template, ctx: Context, depth: int) -> list[str]:
+    return [expand(p, ctx, depth + 1).strip() for p in call.positional]
+
+
 def _list(call: Template, ctx: Context, depth: int) -> str:
-    items = (expand(p, ctx, depth + 1).strip() for p in call.positional)
-    return ", ".join(item for item in items if item)
+    return ", ".join(item for item in _positionals(call, ctx, depth) if item)
 
 
 def _ref(call: Template, ctx: Context, depth: int) -> str:
     """``{{r|name}}`` cites a named reference again; other footnote templates vanish."""
     names = [p.strip() for p in call.positional if p.strip()]
-    if lookup_key(call.name) in ("r", "rp") and names and lookup_key(call.name) == "r":
-        markers = []
-        for name in names:
-            ctx.refs.append(RawRef(name, "", None))
-            markers.append(ref_marker(len(ctx.refs) - 1))
-        return "".join(markers)
+    if names and lookup_key(call.name) == "r":
+        return "".join(_cite(RawRef(name, "", None), ctx) for name in names)
     return ""
+
+
+def _cite(ref: RawRef, ctx: Context) -> str:
+    """Record a reference met in the text; its marker stands where it was."""
+    ctx.refs.append(ref)
+    return ref_marker(len(ctx.refs) - 1)
 
 
 def _symbol(call: Template, ctx: Context, depth: int) -> str:
@@ -709,8 +743,7 @@ def _sfn(call: Template, ctx: Context, depth: int) -> str:
     if pages:
         metadata["pages"] = expand(pages, ctx, depth + 1).strip()
     key = "FOOTNOTE" + "".join(authors) + metadata.get("pages", "")  # MediaWiki's anchor
-    ctx.refs.append(RawRef(key, "", None, kind="short", metadata=metadata))
-    return ref_marker(len(ctx.refs) - 1)
+    return _cite(RawRef(key, "", None, kind="short", metadata=metadata), ctx)
 
 
 def _harv(call: Template, ctx: Context, depth: int) -> str:
@@ -732,16 +765,14 @@ def _note(call: Template, ctx: Context, depth: int) -> str:
     content = call.arg(1) or call.get("text") or ""
     name = _unquote(call.named.get("name")) or None
     group = _unquote(call.named.get("group")) or "note"
-    ctx.refs.append(RawRef(name, group, content if content.strip() else None, kind="note"))
-    return ref_marker(len(ctx.refs) - 1)
+    return _cite(RawRef(name, group, content if content.strip() else None, kind="note"), ctx)
 
 
 def _footnote(call: Template, ctx: Context, depth: int) -> str:
     """A template that is a ``<ref>`` (hewiki's ``{{הערה|text|שם=name}}``): a reference."""
     content = call.arg(1) or call.get("text", "תוכן") or ""
     name = _unquote(call.named.get("name") or call.named.get("שם")) or None
-    ctx.refs.append(RawRef(name, "", content if content.strip() else None))
-    return ref_marker(len(ctx.refs) - 1)
+    return _cite(RawRef(name, "", content if content.strip() else None), ctx)
 
 
 def _nihongo(call: Template, ctx: Context, depth: int) -> str:
@@ -784,7 +815,7 @@ def _century(call: Template, ctx: Context, depth: int) -> str:
     roman = _first(call, ctx, depth)
     if ctx.site.language == "fr":
         return f"{roman}e siècle"
-    if call.key == "siglo" and "s" in (_x(call, ctx, depth, 3) or "").casefold():
+    if call.key == "siglo" and "s" in _x(call, ctx, depth, 3).casefold():
         return f"siglo {roman}"  # eswiki {{siglo|XIX|d|s}}
     return roman
 
@@ -802,16 +833,16 @@ def _currency(call: Template, ctx: Context, depth: int) -> str:
 
 
 def _join(call: Template, ctx: Context, depth: int) -> str:
-    return "".join(expand(p, ctx, depth + 1).strip() for p in call.positional)
+    return "".join(_positionals(call, ctx, depth))
 
 
 def _gaps(call: Template, ctx: Context, depth: int) -> str:
-    return " ".join(expand(p, ctx, depth + 1).strip() for p in call.positional)
+    return " ".join(_positionals(call, ctx, depth))
 
 
 def _lit(call: Template, ctx: Context, depth: int) -> str:
-    text = _first(call, ctx, depth)
-    return f"lit. “{text}”" if text else ""
+    quoted = _quoted(call, ctx, depth)
+    return f"lit. {quoted}" if quoted else ""
 
 
 def _zh_life(call: Template, ctx: Context, depth: int) -> str:
