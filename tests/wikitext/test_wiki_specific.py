@@ -1,10 +1,11 @@
 """Markup that only some wikis use, pinned by one small case each (the corpus holds no page
-with it): itwiki's ``{{Bio}}``, which writes a biography's first sentence."""
+with it): itwiki's ``{{Bio}}``, which writes a biography's first sentence, hewiki's footnote
+template, passages inside maintenance tags, life dates, interlanguage-link helpers ..."""
 
 from __future__ import annotations
 
 from wikipact.model.raw import SiteInfo
-from wikipact.wikitext.document import parse_wikitext
+from wikipact.wikitext.document import ParsedPage, parse_wikitext
 
 ITWIKI = SiteInfo(dbname="itwiki", language="it")
 
@@ -48,18 +49,22 @@ def test_bio_agrees_with_gender_and_the_first_sound_of_the_activity() -> None:
     )
 
 
+def parse(wiki: str, wikitext: str, title: str = "T") -> ParsedPage:
+    """``wikitext`` parsed as a page of ``wiki`` ("hewiki": language "he")."""
+    return parse_wikitext(
+        wikitext, SiteInfo(dbname=wiki, language=wiki.removesuffix("wiki")), title
+    )
+
+
 def test_bio_is_only_itwikis() -> None:
-    enwiki = SiteInfo(dbname="enwiki", language="en")
-    assert parse_wikitext("{{Bio|Nome=Mario|Cognome=Rossi}}Text.", enwiki, "X").text == "Text."
+    assert parse("enwiki", "{{Bio|Nome=Mario|Cognome=Rossi}}Text.").text == "Text."
 
 
 def test_hewiki_footnote_template_is_a_reference() -> None:
-    hewiki = SiteInfo(dbname="hewiki", language="he")
-    parsed = parse_wikitext(
+    parsed = parse(
+        "hewiki",
         "ירושלים היא עיר.{{הערה|שם=א|{{cite web|title=Jerusalem|url=https://example.org}}}} "
         "היא בירה.{{הערה|שם=א}}",
-        hewiki,
-        "ירושלים",
     )
     assert parsed.text == "ירושלים היא עיר. היא בירה."
     assert len(parsed.references) == 1
@@ -68,61 +73,48 @@ def test_hewiki_footnote_template_is_a_reference() -> None:
 
 
 def test_a_maintenance_tag_around_a_passage_keeps_the_passage() -> None:
-    jawiki = SiteInfo(dbname="jawiki", language="ja")
-    parsed = parse_wikitext(
+    parsed = parse(
+        "jawiki",
         "東京は{{要出典範囲|日本最大の都市である|date=2019年1月}}。人口は多い。{{要出典|date=2019年1月}}",
-        jawiki,
-        "東京",
     )
     assert parsed.text == "東京は日本最大の都市である。人口は多い。"
     assert parsed.maintenance == {"citation_needed": 2}
-    enwiki = SiteInfo(dbname="enwiki", language="en")
-    parsed = parse_wikitext(
-        "Paris is {{Citation needed span|the largest city|date=May 2020}} of France.", enwiki, "P"
+    parsed = parse(
+        "enwiki", "Paris is {{Citation needed span|the largest city|date=May 2020}} of France."
     )
     assert parsed.text == "Paris is the largest city of France."
 
 
 def test_ru_and_uk_life_dates_are_written_with_genitive_month_names() -> None:
-    ruwiki = SiteInfo(dbname="ruwiki", language="ru")
-    parsed = parse_wikitext(
+    parsed = parse(
+        "ruwiki",
         "'''Иван Петров''' ({{ДатаРождения|5|3|1950}}, [[Москва]] — "
         "{{ДатаСмерти|1|1|2000|5|3|1950}}) — советский учёный.",
-        ruwiki,
-        "Иван Петров",
     )
     assert parsed.text == "Иван Петров (5 марта 1950, Москва — 1 января 2000) — советский учёный."
-    ukwiki = SiteInfo(dbname="ukwiki", language="uk")
-    parsed = parse_wikitext(
-        "'''Іван''' ({{Дата народження|1950|3|5}} — {{Дата смерті|2000|1|1}}) — вчений.",
-        ukwiki,
-        "Іван",
+    parsed = parse(
+        "ukwiki", "'''Іван''' ({{Дата народження|1950|3|5}} — {{Дата смерті|2000|1|1}}) — вчений."
     )
     assert parsed.text == "Іван (5 березня 1950 — 1 січня 2000) — вчений."
 
 
 def test_zhwiki_life_dates() -> None:
-    zhwiki = SiteInfo(dbname="zhwiki", language="zh")
-    parsed = parse_wikitext(
-        "'''张三'''（{{bd|1950年|3月5日|2020年|4月5日|catIdx=Z}}），中国学者。", zhwiki, "张三"
+    parsed = parse(
+        "zhwiki", "'''张三'''（{{bd|1950年|3月5日|2020年|4月5日|catIdx=Z}}），中国学者。"
     )
     assert parsed.text == "张三（1950年3月5日—2020年4月5日），中国学者。"
 
 
 def test_more_wikis_templates_that_hold_text() -> None:
-    def text(dbname: str, language: str, wikitext: str) -> str:
-        return parse_wikitext(wikitext, SiteInfo(dbname=dbname, language=language), "T").text
-
-    assert text("eswiki", "es", "En el {{siglo|XIX|d|s}}, {{versalita|Roma}}.") == (
+    assert parse("eswiki", "En el {{siglo|XIX|d|s}}, {{versalita|Roma}}.").text == (
         "En el siglo XIX, Roma."
     )
-    assert text("itwiki", "it", "Roma è {{Citazione necessaria|la città più antica}}.") == (
+    assert parse("itwiki", "Roma è {{Citazione necessaria|la città più antica}}.").text == (
         "Roma è la città più antica."
     )
-    assert (
-        text("zhwiki", "zh", "{{Internal link helper/en|柏林墙|Berlin Wall}}倒塌。")
-        == "柏林墙倒塌。"
+    assert parse("zhwiki", "{{Internal link helper/en|柏林墙|Berlin Wall}}倒塌。").text == (
+        "柏林墙倒塌。"
     )
-    assert text("arwiki", "ar", "سقط {{وصلة إنترويكي|عر=جدار برلين|لغ=en|تر=Berlin Wall}}.") == (
+    assert parse("arwiki", "سقط {{وصلة إنترويكي|عر=جدار برلين|لغ=en|تر=Berlin Wall}}.").text == (
         "سقط جدار برلين."
     )
