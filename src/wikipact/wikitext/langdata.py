@@ -120,6 +120,7 @@ Classes
 
 ``classify_template`` answers one of: "infobox" (structured data, not text), "citation"
 (reference metadata, see :data:`CITATION_PARAMETERS`), "maintenance" (counted, not text),
+"span" (a maintenance tag around a passage, see :data:`SPAN_TEMPLATES`: the passage is text),
 "hatnote", "navigation" (navboxes, sidebars, banners, portals, authority control, sister-project
 boxes, reference-list wrappers), "inline" (rendered into the text by the renderer named in
 :data:`INLINE_TEMPLATE_ALIASES` / :func:`inline_renderer`), "disambiguation", "stub", "drop"
@@ -2805,7 +2806,7 @@ def inline_renderer(name: str, lang: str | None = None) -> str | None:
 def classify_template(name: str, lang: str | None = None) -> str | None:
     """What a template is, from its name alone.
 
-    Returns "infobox", "citation", "maintenance", "hatnote", "navigation", "inline",
+    Returns "infobox", "citation", "maintenance", "span", "hatnote", "navigation", "inline",
     "disambiguation", "stub", "drop" or None (unknown: the parser decides, e.g. by position).
     Magic words and parser functions are None too (see :func:`is_magic_word`). ``lang`` (the
     wiki's language code) selects per-wiki meanings of ambiguous names.
@@ -2815,6 +2816,8 @@ def classify_template(name: str, lang: str | None = None) -> str | None:
         return None
     if lang and (kind := LANGUAGE_TEMPLATE_CLASSES.get(lang, {}).get(key)):
         return kind
+    if key in SPAN_TEMPLATES or key.endswith(SPAN_TEMPLATE_SUFFIXES):
+        return "span"  # before the tables: most are also maintenance tags, to be counted
     for kind, table in TEMPLATE_CLASSES:
         if key in table:
             return kind

@@ -388,9 +388,7 @@ def _dispatch(call: Template, ctx: Context, depth: int) -> str:
         ctx.dropped[call.name] = ctx.dropped.get(call.name, 0) + 1
         return ""
     kind = classify(call.name, ctx.language)
-    if kind in ("maintenance", "drop", None) and (
-        key in langdata.SPAN_TEMPLATES or key.endswith(langdata.SPAN_TEMPLATE_SUFFIXES)
-    ):
+    if kind == "span":
         _count_maintenance(key, ctx)
         return _span(call, ctx, depth)
     if kind == "infobox" or (kind is None and _looks_like_infobox(call)):
