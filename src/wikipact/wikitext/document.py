@@ -75,8 +75,7 @@ def parse_wikitext(wikitext: str, site: SiteInfo, title: str) -> ParsedPage:
     text = strip_comments(wikitext)
     text = protect_tags(text, ctx.protected, ctx.warnings)
     text = extract_refs(text, ctx.refs, ctx.warnings)
-    if "-{" in text:
-        text = language_variants(text)
+    text = language_variants(text)
     if langdata.DISAMBIGUATION_MAGIC_WORD in text:
         ctx.disambiguation = True
     text = expand(text, ctx)
