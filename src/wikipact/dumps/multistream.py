@@ -30,11 +30,18 @@ class IndexEntry:
 
 @dataclass(frozen=True, slots=True)
 class StreamSpan:
-    """Bytes ``[start, end)`` of the dump file: one or more whole bzip2 streams."""
+    """Bytes ``[start, end)`` of the dump file: one or more whole bzip2 streams, or a range of a
+    plain file.
+
+    A ``plain`` span is read as it is, with no decompression and no index: a range of an
+    uncompressed UTF-8 dump cut at ``<page>`` start tags (see ``dumps/plain.py``), so that a
+    worker can read and split it into pages itself, as it does a group of bzip2 streams.
+    """
 
     start: int
     end: int
-    pages: int  # pages the index lists in these streams
+    pages: int  # pages the index lists in these streams (0 for a plain range: nobody counted)
+    plain: bool = False
 
     @property
     def size(self) -> int:

@@ -2,20 +2,22 @@
 
 dump = open_dump("enwiki-20240101-pages-articles-multistream.xml.bz2")
 dump.site            # SiteInfo from <siteinfo> (or from the file name for bare pages)
-dump.tasks()         # units of parallel work: groups of bzip2 streams, or the whole file
+dump.tasks()         # units of parallel work: groups of bzip2 streams, ranges of a plain
+                     # UTF-8 file, or the whole file
 for page in dump.pages(): ...
 dump.fetch(title="Anarchism")   # one page through the multistream index
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from wikipact.dumps.containers import OpenedFile, ReadPosition, open_file
-from wikipact.dumps.encoding import to_utf8
+from wikipact.dumps.containers import OpenedFile, ReadPosition, iter_decompressed, open_file
+from wikipact.dumps.encoding import sniff_encoding, to_utf8
 from wikipact.dumps.multistream import (
     MultistreamIndex,
     StreamSpan,
@@ -23,6 +25,7 @@ from wikipact.dumps.multistream import (
     index_path_for,
     span_bytes,
 )
+from wikipact.dumps.plain import plain_ranges
 from wikipact.dumps.xmlpages import PageStream
 from wikipact.errors import ConfigError, DumpError, DumpLocation, NotFoundError, PageError
 from wikipact.model.project import (
@@ -35,11 +38,22 @@ from wikipact.model.raw import RawPage, SiteInfo, SourceRef
 
 SITEINFO_SCAN_LIMIT = 8 << 20  # decompressed bytes read looking for <siteinfo>
 DEFAULT_TASK_BYTES = 1 << 20  # compressed bytes of bzip2 streams per parallel task (~4 MB XML)
+# Bytes of a plain UTF-8 dump per parallel task: as much XML as a multistream task holds, so
+# both cost a worker about the same (~0.5 s of CPU). That makes a task's fixed costs (sending the
+# spec and the results, a new parser, the search for the next <page>) noise, keeps tasks many
+# enough to balance the workers (a dozen in 50 MB), and keeps the 2 x workers tasks in flight
+# to a few tens of MB of memory.
+PLAIN_TASK_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
 class Task:
-    """One unit of work: a group of multistream spans, or a whole file read front to back."""
+    """One unit of work: multistream or plain spans (``spans``), or a whole file (``None``).
+
+    Span tasks are read by workers on their own (``run_span_task``); a whole file is read front
+    to back in the main process, which is what compressed files without an index, UTF-16 files,
+    bare ``<page>`` fragments and files smaller than one task get.
+    """
 
     path: str
     key: str
@@ -55,10 +69,13 @@ class Dump:
         file: OpenedFile,
         site: SiteInfo,
         index: MultistreamIndex | None,
+        *,
+        rooted: bool = False,
     ) -> None:
         self.file = file
         self.site = site
         self.index = index
+        self.rooted = rooted  # the XML has a <mediawiki> root (not bare <page> fragments)
 
     @property
     def path(self) -> Path:
@@ -76,19 +93,46 @@ class Dump:
     def multistream(self) -> bool:
         return self.index is not None
 
-    def tasks(self, target_bytes: int = DEFAULT_TASK_BYTES) -> list[Task]:
-        if self.index is None:
-            return [Task(str(self.path), self.name, self.size)]
-        groups = group_spans(self.index.spans(self.size), target_bytes)
-        return [
-            Task(
-                str(self.path),
-                f"{self.name}@{group[0].start}-{group[-1].end}",
-                sum(span.size for span in group),
-                group,
-            )
-            for group in groups
-        ]
+    def tasks(self, target_bytes: int | None = None) -> list[Task]:
+        """The units of parallel work, in file order; together they read every page once.
+
+        ``target_bytes`` is the size of a task in bytes of the file: compressed bytes of bzip2
+        streams for a multistream dump (default ``DEFAULT_TASK_BYTES``), bytes of XML for a
+        plain UTF-8 one (default ``PLAIN_TASK_BYTES``). Any other dump is one whole-file task.
+        """
+        if self.index is not None:
+            spans = self.index.spans(self.size)
+            return [
+                self._span_task(g) for g in group_spans(spans, target_bytes or DEFAULT_TASK_BYTES)
+            ]
+        if self._splittable():
+            ranges = plain_ranges(self.path, self.size, target_bytes or PLAIN_TASK_BYTES)
+            if len(ranges) > 1:
+                return [self._span_task((span,)) for span in ranges]
+        return [Task(str(self.path), self.name, self.size)]
+
+    def _span_task(self, spans: tuple[StreamSpan, ...]) -> Task:
+        return Task(
+            str(self.path),
+            f"{self.name}@{spans[0].start}-{spans[-1].end}",
+            sum(span.size for span in spans),
+            spans,
+        )
+
+    def _splittable(self) -> bool:
+        """Can workers read this file by byte ranges cut at ``<page>`` tags (``dumps/plain.py``)?
+
+        Only an uncompressed UTF-8 document with a ``<mediawiki>`` root: compressed bytes cannot
+        be entered in the middle, UTF-16 bytes do not hold the UTF-8 ``<page>``, and the last
+        range of bare fragments could not tell the natural end of the file from a cut.
+        """
+        if self.file.container != "plain" or not self.rooted:
+            return False
+        return sniff_encoding(self._head())[0] == "utf-8"
+
+    def _head(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            return fh.read(4)
 
     def pages(
         self,
@@ -98,8 +142,22 @@ class Dump:
         position: ReadPosition | None = None,
     ) -> Iterator[RawPage]:
         """Every page of the dump in file order."""
+        sink = errors if errors is not None else []
+        last: str | None = None
         for task in self.tasks():
-            yield from self.task_pages(task, on_error=on_error, errors=errors, position=position)
+            before, recorded = last, len(sink)
+            try:
+                for page in self.task_pages(
+                    task, on_error=on_error, errors=sink, position=position
+                ):
+                    last = page.label
+                    yield page
+            except DumpError as exc:
+                name_last_good_page(exc, before)
+                raise
+            finally:
+                for error in sink[recorded:]:
+                    name_last_good_page(error, before)
 
     def task_pages(
         self,
@@ -174,7 +232,7 @@ class Dump:
         except DumpError as exc:
             if exc.kind == "xml_error" and next(chunks, None) is None:
                 exc = stream.truncated_instead(exc)
-            _with_last_page(exc, stream.last_good)
+            name_last_good_page(exc, stream.last_good)
             if on_error == "stop":
                 raise exc from None
             errors.append(exc)
@@ -184,28 +242,64 @@ class Dump:
     def _span_pages(
         self, span: StreamSpan, on_error: str, errors: list[DumpError]
     ) -> Iterator[RawPage]:
+        """Pages of one span: its bzip2 streams decompressed, or its plain bytes as they are.
+
+        A plain range is read like a whole file (same chunks, byte-order mark dropped, locations in
+        file and XML offsets), except that only the last range may, and must, close the root.
+        Its pages keep the source a whole-file read gives them: no stream offset.
+        """
+        position = ReadPosition(compressed_offset=span.start)
         stream = PageStream(
             name=self.name,
             site=self.site,
-            source=SourceRef(file=self.name, stream_offset=span.start),
+            source=SourceRef(file=self.name, stream_offset=None if span.plain else span.start),
             on_error=on_error,
-            location_hint=lambda: DumpLocation(
-                file=self.name, compressed_offset=span.start, stream=span.start
-            ),
+            location_hint=lambda: self._span_location(span, position),
+            offset=self._xml_start(span) if span.plain else None,
         )
+        pieces = self._plain_pieces(span, position) if span.plain else self._stream_pieces(span)
         try:
-            data = span_bytes(self.path, span)
-            data = _strip_closing_root(data)
-            yield from stream.feed(data)
-            yield from stream.close()
+            for piece in pieces:
+                yield from stream.feed(piece)
+            yield from stream.close(ends_document=span.end >= self.size if span.plain else None)
         except DumpError as exc:
-            exc = stream.truncated_instead(exc)
-            _with_last_page(exc, stream.last_good)
+            ends = not span.plain or span.end >= self.size  # spans end a document: ranges one
+            if next(pieces, None) is None and ends:  # an XML error at its very end may be a cut
+                exc = stream.truncated_instead(exc)
+            name_last_good_page(exc, stream.last_good)
             if on_error == "stop":
                 raise exc from None
             errors.append(exc)
         finally:
+            pieces.close()
             errors.extend(e for e in stream.errors if e not in errors)
+
+    def _stream_pieces(self, span: StreamSpan) -> Generator[bytes, None, None]:
+        """bzip2 streams hold bare pages, and the last one the root's end, which goes."""
+        yield _strip_closing_root(span_bytes(self.path, span))
+
+    def _plain_pieces(
+        self, span: StreamSpan, position: ReadPosition
+    ) -> Generator[bytes, None, None]:
+        with open(self.path, "rb") as fh:
+            chunks = iter_decompressed(
+                fh, "plain", name=self.name, position=position, start=span.start, end=span.end
+            )
+            yield from to_utf8(chunks, name=self.name)  # drops the byte-order mark of range 0
+
+    def _span_location(self, span: StreamSpan, position: ReadPosition) -> DumpLocation:
+        if span.plain:
+            return DumpLocation(file=self.name, compressed_offset=position.compressed_offset)
+        return DumpLocation(file=self.name, compressed_offset=span.start, stream=span.start)
+
+    def _xml_start(self, span: StreamSpan) -> int:
+        """XML offset of a plain range's first byte: its file offset, less the byte-order mark
+        that a whole-file read drops (range 0 drops it itself)."""
+        return span.start - self._bom_length if span.start else 0
+
+    @functools.cached_property
+    def _bom_length(self) -> int:
+        return sniff_encoding(self._head())[1]
 
 
 def _concerns(error: DumpError, title: str | None, page_id: int | None) -> bool:
@@ -215,7 +309,12 @@ def _concerns(error: DumpError, title: str | None, page_id: int | None) -> bool:
     )
 
 
-def _with_last_page(exc: DumpError, last_good: str | None) -> None:
+def name_last_good_page(exc: DumpError, last_good: str | None) -> None:
+    """Name the last page read before ``exc``, unless it names one already.
+
+    Readers that start in the middle of a dump (a span, a plain range) only know the pages they
+    read, so whoever reads the parts in order fills in the page before the first part's error.
+    """
     if last_good and exc.location.last_good_page is None:
         loc = exc.location
         exc.location = DumpLocation(
@@ -255,11 +354,11 @@ def open_dump(
     if index_file is not None and not index_file.exists():
         raise ConfigError(f"{index_file}: no such index file")
     loaded = MultistreamIndex.load(index_file) if index_file is not None else None
-    fields, root = _scan_siteinfo(opened, loaded)
+    fields, root, rooted = _scan_siteinfo(opened, loaded)
     site = build_siteinfo(
         fields, root, filename=opened.path.name, project=project, language=language
     )
-    return Dump(opened, site, loaded)
+    return Dump(opened, site, loaded, rooted=rooted)
 
 
 def read_pages(path: str | os.PathLike[str], **kwargs: str) -> Iterator[RawPage]:
@@ -269,7 +368,8 @@ def read_pages(path: str | os.PathLike[str], **kwargs: str) -> Iterator[RawPage]
 
 def _scan_siteinfo(
     opened: OpenedFile, index: MultistreamIndex | None
-) -> tuple[dict[str, object] | None, dict[str, str]]:
+) -> tuple[dict[str, object] | None, dict[str, str], bool]:
+    """The <siteinfo> fields, the root's attributes, and whether there is a <mediawiki> root."""
     stream = PageStream(name=opened.path.name, on_error="skip")
     if index is not None:
         data = span_bytes(opened.path, index.header_span())
@@ -301,7 +401,8 @@ def _scan_siteinfo(
         close = getattr(chunks, "close", None)
         if close:
             close()
-    return stream.siteinfo_fields, stream.root_attrs
+    rooted = stream.header is not None and not stream.header.fragment
+    return stream.siteinfo_fields, stream.root_attrs, rooted
 
 
 def build_siteinfo(

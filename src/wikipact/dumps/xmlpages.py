@@ -334,6 +334,10 @@ class PageStream:
     ``on_error="stop"`` raises the first error (after every complete page before it was
     yielded); ``"skip"`` records page-level errors in ``errors`` and goes on. Damage to the XML
     itself always ends the document: nothing after it can be trusted.
+
+    ``offset`` is for a stream fed one range of a larger document (a plain dump read by ranges):
+    the document's byte offset of the first byte fed, so that errors give XML offsets in the
+    whole document, as a front-to-back read would, rather than in the range.
     """
 
     def __init__(
@@ -344,6 +348,7 @@ class PageStream:
         source: SourceRef | None = None,
         on_error: str = "stop",
         location_hint: Callable[[], DumpLocation] | None = None,
+        offset: int | None = None,
     ) -> None:
         self.name = name
         self.site = site
@@ -358,6 +363,8 @@ class PageStream:
         self._parser = _new_parser()
         self._prolog = b""
         self._fed = 0
+        self._added = 0  # bytes fed that are not the input's: the synthetic root of a fragment
+        self._offset = offset
         self._lines = 1
         self.error_line: int | None = None
         self._location_hint = location_hint
@@ -368,9 +375,15 @@ class PageStream:
             file=base.file,
             compressed_offset=base.compressed_offset,
             stream=base.stream,
-            xml_offset=self._fed,
+            xml_offset=self._xml_offset(),
             last_good_page=self.last_good,
         )
+
+    def _xml_offset(self) -> int:
+        """Bytes fed so far; for a range of a document, the document's offset reached."""
+        if self._offset is None:
+            return self._fed
+        return self._offset + self._fed - self._added
 
     def set_site(self, site: SiteInfo) -> None:
         self.site = site
@@ -385,7 +398,9 @@ class PageStream:
             self.header = header
             chunk, self._prolog = self._prolog, b""
             if header.fragment:
-                chunk = b"<mediawiki>" + _XML_DECL.sub(b"", chunk, count=1)
+                wrapped = b"<mediawiki>" + _XML_DECL.sub(b"", chunk, count=1)
+                self._added = len(wrapped) - len(chunk)
+                chunk = wrapped
         try:
             self._parser.feed(chunk)
         except etree.XMLSyntaxError as exc:
@@ -411,7 +426,15 @@ class PageStream:
             hint="Every complete page before the cut was read.",
         )
 
-    def close(self) -> Iterator[RawPage]:
+    def close(self, *, ends_document: bool | None = None) -> Iterator[RawPage]:
+        """The input has ended: finish the document and yield its last pages.
+
+        A whole document (``ends_document=None``) needs its root closed only when it is a bare
+        fragment, whose root was made up here. A range cut from a larger document is told
+        whether the document ends with it: if not (``False``), its open root, real or made up,
+        is closed for it; if so (``True``), it must close the root itself, so that a dump
+        missing its ``</mediawiki>`` is reported as cut short whether read whole or by ranges.
+        """
         if self.header is None:
             if not self._prolog.strip():
                 raise UnsupportedDumpError(
@@ -423,12 +446,21 @@ class PageStream:
                 DumpLocation(file=self.name),
                 hint="Pass a MediaWiki XML export (pages-articles, pages-meta-current ...).",
             )
+        closes_root = self.header.fragment if ends_document is None else not ends_document
         try:
-            if self.header.fragment:
+            if closes_root:
                 self._parser.feed(b"</mediawiki>")
             self._parser.close()
         except etree.XMLSyntaxError as exc:
             yield from self._drain()
+            if ends_document is False:  # the document goes on: this is damage, not a cut
+                raise DamagedDumpError(
+                    "xml_error",
+                    "malformed XML: an element is still open where this part of the dump ends "
+                    f"(at the next <page>); libxml2 says: {exc}",
+                    self.location(),
+                    hint="Every complete page before this point was read.",
+                ) from None
             # Everything was fed and parsed as far as it went: what fails now is the end.
             raise DamagedDumpError(
                 "xml_truncated",

@@ -1,10 +1,12 @@
 """Run dump tasks in this process or in a pool of worker processes, in a deterministic order.
 
-Multistream tasks (groups of bzip2 streams) go to worker processes: each decompresses and parses
-its own byte ranges, applies a transform (build the article, encode JSON ...) and sends back the
-results. Whole-file tasks (dumps without an index) are read in this process in batches. Results come
-back in task order whatever the number of workers, so outputs are identical for 1 and N workers.
-At most ``2 × workers`` tasks are in flight, which bounds memory.
+Span tasks (groups of bzip2 streams of a multistream dump, or byte ranges of a plain UTF-8 dump)
+go to worker processes: each reads (and decompresses) its own byte ranges, splits them into pages,
+applies a transform (build the article, encode JSON ...) and sends back the results. Whole-file
+tasks (other dumps without an index) are split into pages in this process, in batches, and the
+pages are sent to the workers to transform. Results come back in task order whatever the number
+of workers, so outputs are identical for 1 and N workers. At most ``2 × workers`` tasks are in
+flight, which bounds memory.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from importlib.machinery import ModuleSpec
 from typing import Any
 
 from wikipact.dumps.containers import ReadPosition, open_file
-from wikipact.dumps.reader import Dump, Task
+from wikipact.dumps.reader import Dump, Task, name_last_good_page
 from wikipact.errors import DumpError
 from wikipact.model.raw import RawPage, SiteInfo
 
@@ -51,6 +53,7 @@ class Batch:
     finished: bool = False
     bytes_done: int = 0  # compressed bytes of the task covered by this batch
     fatal: DumpError | None = None  # under on_error="stop": raise after storing ``items``
+    last_page: str | None = None  # label of the last page read so far, for later errors
 
 
 def specs_for(
@@ -106,10 +109,12 @@ def run_span_task(spec: TaskSpec, transform: Transform) -> Batch:
     items: list[Any] = []
     pages = 0
     fatal = None
+    last = None
     try:
         for page in dump.task_pages(spec.task, on_error=spec.on_error, errors=errors):
             items.append(transform(page, spec.site))
             pages += 1
+            last = page.label
     except DumpError as exc:
         fatal = exc
     return Batch(
@@ -120,6 +125,7 @@ def run_span_task(spec: TaskSpec, transform: Transform) -> Batch:
         finished=fatal is None,
         bytes_done=spec.task.size,
         fatal=fatal,
+        last_page=last,
     )
 
 
@@ -157,6 +163,7 @@ def run_sequential_task(
         errs: list[DumpError],
         finished: bool,
         fatal: DumpError | None = None,
+        last_page: str | None = None,
     ) -> Batch:
         nonlocal reported
         done_bytes = spec.task.size if finished else min(at, spec.task.size)
@@ -168,6 +175,7 @@ def run_sequential_task(
             finished=finished,
             bytes_done=max(done_bytes - reported, 0),
             fatal=fatal,
+            last_page=last_page,
         )
         reported = max(reported, done_bytes)
         return out
@@ -180,11 +188,13 @@ def run_sequential_task(
     chunk: list[RawPage] = []
     chunk_bytes = 0
     items: list[Any] = []
+    last = None
     try:
         for page in dump.task_pages(
             spec.task, on_error=spec.on_error, errors=errors, position=position
         ):
             pages += 1
+            last = page.label
             if pages <= spec.skip_pages:
                 continue
             if pool is None:
@@ -203,11 +213,11 @@ def run_sequential_task(
     except DumpError as exc:
         yield from drain(0)
         done = [transform(p, spec.site) for p in chunk] if chunk else items
-        yield batch(done, pages, position.compressed_offset, _take(errors), False, exc)
+        yield batch(done, pages, position.compressed_offset, _take(errors), False, exc, last)
         return
     yield from drain(0)
     done = [transform(p, spec.site) for p in chunk] if chunk else items
-    yield batch(done, pages, position.compressed_offset, _take(errors), True)
+    yield batch(done, pages, position.compressed_offset, _take(errors), True, last_page=last)
 
 
 def _take(errors: list[DumpError]) -> list[DumpError]:
@@ -251,9 +261,27 @@ def _spawn_without_main(transform: Transform) -> Iterator[None]:
 def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) -> Iterator[Batch]:
     """Batches of every task, in task order, the work spread over ``workers`` processes.
 
-    Multistream tasks run whole in the workers; files without an index are split into pages
-    here and their pages are transformed in the workers.
+    Span tasks (multistream streams, plain ranges) run whole in the workers; whole-file tasks
+    are split into pages here and their pages are transformed in the workers.
     """
+    yield from _name_pages_before(_batches(specs, transform, workers))
+
+
+def _name_pages_before(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """Errors met before a task's first page name the last page of the tasks before it.
+
+    The worker that met them never saw that page; a front-to-back read of the file would have
+    named it, and so does this (tasks of a resumed run that were skipped name nothing).
+    """
+    last = None
+    for batch in batches:
+        for error in [*batch.errors, *([batch.fatal] if batch.fatal else [])]:
+            name_last_good_page(error, last)
+        last = batch.last_page or last
+        yield batch
+
+
+def _batches(specs: list[TaskSpec], transform: Transform, workers: int) -> Iterator[Batch]:
     if workers <= 1 or not specs:
         for spec in specs:
             if spec.task.spans is None:

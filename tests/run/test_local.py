@@ -1,0 +1,69 @@
+"""Running tasks: ranges of a plain UTF-8 dump are read by the workers, results come in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ENWIKI_PLAIN
+from tests.dumps.test_damaged_input import MISSING, Layout
+from wikipact import open_dump
+from wikipact.dumps.reader import Dump, Task
+from wikipact.errors import PageError
+from wikipact.run.local import Batch, run_tasks, specs_for
+from wikipact.run.parse import to_json_line
+
+RANGE = 50_000  # 14 ranges of the 1.6 MB enwiki sample
+
+
+def _batches(dump: Dump, tasks: list[Task], workers: int, on_error: str = "stop") -> list[Batch]:
+    """Batches up to the first that ends in a fatal error, where every consumer stops."""
+    batches = []
+    for batch in run_tasks(
+        specs_for(dump, on_error=on_error, tasks=tasks), to_json_line, workers=workers
+    ):
+        batches.append(batch)
+        if batch.fatal is not None:
+            break
+    return batches
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ranges_read_by_workers_give_the_records_of_a_whole_file_read(workers: int) -> None:
+    dump = open_dump(ENWIKI_PLAIN)
+    tasks = dump.tasks(RANGE)
+    assert len(tasks) > 10 and all(task.spans for task in tasks)
+    whole = _batches(dump, [Task(str(dump.path), dump.name, dump.size)], workers=1)
+    batches = _batches(dump, tasks, workers)
+    assert [batch.task_key for batch in batches] == [task.key for task in tasks]
+    assert all(batch.finished and batch.fatal is None and not batch.errors for batch in batches)
+    assert sum(batch.bytes_done for batch in batches) == dump.size  # progress reaches 100 %
+    items = [item for batch in batches for item in batch.items]
+    assert items == [item for batch in whole for item in batch.items]
+    assert len(items) == 56
+
+
+@pytest.mark.parametrize("on_error", ["skip", "stop"])
+def test_an_error_before_the_first_page_of_a_range_names_the_page_before(
+    tmp_path: Path, on_error: str
+) -> None:
+    """The worker never saw that page (another worker read it); the errors still name it."""
+    document = ENWIKI_PLAIN.read_bytes()
+    tasks = open_dump(ENWIKI_PLAIN).tasks(RANGE)
+    start = tasks[len(tasks) // 2].spans[0].start  # type: ignore[index]
+    page = document[:start].count(b"<page>")
+    pattern, closing = MISSING["page_missing_text"]
+    at = document.index(pattern, start, Layout.of(document).page_span(page)[1])
+    target = tmp_path / "damaged-enwiki-pages-articles.xml"
+    target.write_bytes(document[:at] + document[document.index(closing, at) + len(closing) :])
+    dump = open_dump(target)
+    batches = _batches(dump, dump.tasks(RANGE), workers=2, on_error=on_error)
+    errors = [e for b in batches for e in [*b.errors, *([b.fatal] if b.fatal else [])]]
+    [error] = errors
+    assert isinstance(error, PageError) and error.kind == "page_missing_text"
+    previous = list(open_dump(ENWIKI_PLAIN).pages())[page - 1]
+    assert error.location.last_good_page == previous.label
+    assert previous.title in str(error)
+    pages = sum(len(batch.items) for batch in batches)
+    assert pages == (55 if on_error == "skip" else page)
