@@ -134,3 +134,34 @@ def test_a_dump_without_index_is_parsed_by_the_workers_identically() -> None:
     two = wikipact("parse", str(DATA / "sample-enwiki-pages-articles.xml"), "--workers", "2")
     assert one.returncode == two.returncode == 0, two.stderr
     assert one.stdout == two.stdout and one.stdout.count("\n") == 56
+
+
+def test_a_plain_dump_read_by_the_workers_in_ranges_gives_the_same_records() -> None:
+    """--task-bytes cuts the 1.6 MB plain sample into 14 ranges that the workers read."""
+    plain = str(DATA / "sample-enwiki-pages-articles.xml")
+    whole = wikipact("parse", plain, "--workers", "1")
+    assert whole.returncode == 0 and whole.stdout.count("\n") == 56
+    for workers in ("1", "2"):
+        ranges = wikipact("parse", plain, "--workers", workers, "--task-bytes", "50000")
+        assert ranges.returncode == 0, ranges.stderr
+        assert ranges.stdout == whole.stdout
+
+
+def test_a_truncated_plain_dump_read_in_ranges_names_the_last_page(
+    tmp_path: Path, db_url: str
+) -> None:
+    from wikipact import open_dump
+
+    raw = (DATA / "sample-enwiki-pages-articles.xml").read_bytes()
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(raw[: raw.index(b"<title>Ambrosiaster</title>") + 200])
+    titles = [page.title for page in open_dump(DATA / "sample-enwiki-pages-articles.xml").pages()]
+    before = titles[titles.index("Ambrosiaster") - 1]
+    args = ("ingest", str(cut), "--db", db_url, "--project", "enwiki", "--task-bytes", "50000")
+    run = wikipact(*args, "--workers", "2")
+    assert run.returncode == 1
+    assert "xml_truncated" in run.stderr and "cut.xml" in run.stderr
+    assert f"after page '{before}'" in run.stderr
+    assert f"file byte {cut.stat().st_size}" in run.stderr
+    skipped = wikipact(*args, "--workers", "2", "--on-error", "skip")
+    assert skipped.returncode == 0 and "completed_with_errors" in skipped.stdout

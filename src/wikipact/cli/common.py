@@ -17,7 +17,23 @@ DbOption = Annotated[
 ]
 WorkersOption = Annotated[
     int,
-    typer.Option("--workers", "-w", min=1, help="Worker processes for multistream dumps."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Worker processes (multistream dumps and plain UTF-8 XML are read by the workers "
+        "themselves; other files are split into pages by the main process).",
+    ),
+]
+TaskBytesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--task-bytes",
+        min=1,
+        help="Bytes of the dump file per parallel task: bzip2 streams of a multistream dump "
+        "(default 1 MB) or plain UTF-8 XML (default 4 MB).",
+        show_default=False,
+    ),
 ]
 OnErrorOption = Annotated[
     str,

@@ -13,11 +13,12 @@ from wikipact.cli.common import (
     DbOption,
     OnErrorOption,
     ProjectOption,
+    TaskBytesOption,
     WorkersOption,
     check_on_error,
 )
 from wikipact.cli.progress import progress_bar, stderr
-from wikipact.dumps.reader import DEFAULT_TASK_BYTES, open_dump
+from wikipact.dumps.reader import open_dump
 from wikipact.run.ingest import IngestOptions, IngestSummary, ingest
 from wikipact.store import default_db_url, open_store
 
@@ -39,14 +40,7 @@ def ingest_command(
             "--prune", help="The dumps are complete: mark pages missing from them deleted."
         ),
     ] = False,
-    task_bytes: Annotated[
-        int,
-        typer.Option(
-            "--task-bytes",
-            min=1,
-            help="Compressed bytes of bzip2 streams per parallel task.",
-        ),
-    ] = DEFAULT_TASK_BYTES,
+    task_bytes: TaskBytesOption = None,
 ) -> None:
     """Ingest dumps into the article store; rerunning a dump changes nothing."""
     options = IngestOptions(

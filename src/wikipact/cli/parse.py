@@ -11,7 +11,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from wikipact.cli.common import OnErrorOption, ProjectOption, WorkersOption, check_on_error
+from wikipact.cli.common import (
+    OnErrorOption,
+    ProjectOption,
+    TaskBytesOption,
+    WorkersOption,
+    check_on_error,
+)
 from wikipact.cli.progress import progress_bar, stderr
 from wikipact.dumps.reader import open_dump
 from wikipact.run.parse import ParseSummary, fsync_replace, parse_to_jsonl
@@ -29,6 +35,7 @@ def parse_command(
     ] = None,
     on_error: OnErrorOption = "stop",
     project: ProjectOption = None,
+    task_bytes: TaskBytesOption = None,
 ) -> None:
     """Write one article record (JSON) per page; every namespace unless --namespace is given."""
     opened = [open_dump(path, project=project) for path in dumps]
@@ -44,6 +51,7 @@ def parse_command(
                 namespaces=namespaces,
                 on_error=policy,
                 progress=update,
+                task_bytes=task_bytes,
             )
         sys.stdout.buffer.flush()
     else:
@@ -62,6 +70,7 @@ def parse_command(
                     namespaces=namespaces,
                     on_error=policy,
                     progress=update,
+                    task_bytes=task_bytes,
                 )
             fsync_replace(tmp, str(target))
         except BaseException:

@@ -1,9 +1,10 @@
 """``ingest``: read dumps into the store, resumably, reporting progress and every error.
 
-Each task (a group of bzip2 streams, or a whole file read in batches) is committed in the same
-transaction as its checkpoint, so a run stopped at any moment (Ctrl-C, SIGKILL, power loss) leaves
-the store consistent: ``resume=True`` skips the finished tasks and the stored pages of the task
-that was cut, and because applying a page is idempotent, nothing is lost or duplicated either way.
+Each task (a group of bzip2 streams, a byte range of a plain file, or a whole file read in
+batches) is committed in the same transaction as its checkpoint, so a run stopped at any moment
+(Ctrl-C, SIGKILL, power loss) leaves the store consistent: ``resume=True`` skips the finished
+tasks and the stored pages of the task that was cut, and because applying a page is idempotent,
+nothing is lost or duplicated either way.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wikipact.dumps.reader import DEFAULT_TASK_BYTES, Dump, open_dump
+from wikipact.dumps.reader import Dump, open_dump
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
@@ -31,7 +32,10 @@ class IngestOptions:
     resume: bool = False
     project: str | None = None  # override the wiki a dump says it belongs to
     prune: bool = False  # the dumps are complete: pages missing from them were deleted
-    task_bytes: int = DEFAULT_TASK_BYTES  # compressed bytes of bzip2 streams per task
+    # Bytes of the file per task (``Dump.tasks``); None: the default of each kind of dump. Task
+    # keys depend on it, so a resume with another value rereads the dump (which the store
+    # absorbs: applying a page twice changes nothing).
+    task_bytes: int | None = None
 
 
 @dataclass
@@ -111,6 +115,11 @@ def ingest(
     try:
         for dump in dumps:
             store.put_site(dump.site)
+            # Checkpoints are keyed by task. A plain UTF-8 file that an older version checkpointed
+            # as one whole-file task (key: the file name) is now read by ranges ("name@a-b"):
+            # resuming such a run finds no range done and rereads the file. That is safe: the
+            # store ignores a revision it has (INSERT OR IGNORE) and logs no change for a page at
+            # the revision it holds, so the pages stored before count as unchanged.
             tasks = dump.tasks(options.task_bytes)
             specs = specs_for(dump, on_error=options.on_error, done=run.tasks, tasks=tasks)
             skipped = [t for t in tasks if run.tasks.get(t.key, (0, False))[1]]

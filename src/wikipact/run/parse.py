@@ -49,14 +49,20 @@ def parse_to_jsonl(
     namespaces: set[int] | None = None,
     on_error: str = "stop",
     progress: Callable[[int, int], None] | None = None,
+    task_bytes: int | None = None,
 ) -> ParseSummary:
-    """Write one article record per page of every dump to ``out``; returns counts and errors."""
+    """Write one article record per page of every dump to ``out``; returns counts and errors.
+
+    ``task_bytes`` sizes the parallel tasks (``Dump.tasks``); the records do not depend on
+    it (only which pages survive damaged XML under ``on_error="skip"`` does).
+    """
     summary = ParseSummary()
     transform = functools.partial(
         to_json_line, namespaces=frozenset(namespaces) if namespaces else None
     )
     for dump in dumps:
-        for batch in run_tasks(specs_for(dump, on_error=on_error), transform, workers=workers):
+        specs = specs_for(dump, on_error=on_error, tasks=dump.tasks(task_bytes))
+        for batch in run_tasks(specs, transform, workers=workers):
             for namespace, is_redirect, line in batch.items:
                 summary.pages += 1
                 summary.by_namespace[namespace] += 1
