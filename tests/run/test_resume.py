@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import signal
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -189,3 +191,103 @@ def test_resume_of_a_sequential_file_skips_stored_pages(tmp_path: Path) -> None:
     assert resumed.pages == 1820 - 600
     assert store.stats().articles_by_project["mrwiki"] == 1820
     assert store.stats().changes == 1820
+
+
+PLAIN_TASK_BYTES = 1_000_000  # 13 ranges of the 12 MB plain Marathi sample
+
+
+@pytest.fixture(scope="module")
+def plain_mrwiki(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple]:
+    """The Marathi sample as plain XML (as if decompressed by hand), and a full ingest of it."""
+    from wikipact.dumps.containers import open_file
+
+    folder = tmp_path_factory.mktemp("plain")
+    plain = folder / "mrwiki-20260101-pages-articles.xml"
+    plain.write_bytes(b"".join(open_file(MRWIKI_MULTISTREAM).chunks()))
+    db = folder / "reference.db"
+    store = open_store(f"sqlite:///{db}")
+    try:
+        ingest([plain], store, IngestOptions(task_bytes=PLAIN_TASK_BYTES))
+    finally:
+        store.close()
+    return plain, _content(db)
+
+
+def _interrupted_after(batches: int) -> Callable[[int, int], None]:
+    def progress(_pages: int, _bytes: int) -> None:
+        nonlocal batches
+        batches -= 1
+        if batches == 0:
+            raise KeyboardInterrupt
+
+    return progress
+
+
+def test_resume_of_a_plain_file_read_by_ranges_is_exact(
+    tmp_path: Path, plain_mrwiki: tuple[Path, tuple]
+) -> None:
+    """Each range is stored with its checkpoint: resume skips the stored ranges, rereads none."""
+    plain, reference = plain_mrwiki
+    db = tmp_path / "ranges.db"
+    store = open_store(f"sqlite:///{db}")
+    options = IngestOptions(task_bytes=PLAIN_TASK_BYTES, workers=2)
+    tasks = __import__("wikipact").open_dump(plain).tasks(PLAIN_TASK_BYTES)
+    assert len(tasks) > 10 and all(task.spans for task in tasks)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ingest([plain], store, options, progress=_interrupted_after(4))
+        stored = store.stats().articles_by_project["mrwiki"]
+        assert 0 < stored < 1820
+        resumed = ingest([plain], store, dataclasses.replace(options, resume=True))
+    finally:
+        store.close()
+    assert resumed.resumed_tasks == 4
+    assert resumed.pages == 1820 - stored
+    assert (resumed.result.created, resumed.result.unchanged) == (1820 - stored, 0)
+    articles, events, revisions = _content(db)
+    assert (articles, sorted(events), revisions) == (
+        reference[0],
+        sorted(reference[1]),
+        reference[2],
+    )
+
+
+def test_resume_of_a_plain_file_checkpointed_as_one_whole_file_task(
+    tmp_path: Path, plain_mrwiki: tuple[Path, tuple]
+) -> None:
+    """A store written by a version that read plain files whole (task key: the file name).
+
+    Its checkpoint names no range, so the resumed run reads every range; the pages stored
+    before are applied again and the store absorbs them: unchanged, no revision or change
+    logged twice.
+    """
+    from wikipact.run import local
+
+    plain, reference = plain_mrwiki
+    db = tmp_path / "old.db"
+    store = open_store(f"sqlite:///{db}")
+    original = local.SEQUENTIAL_BATCH
+    local.SEQUENTIAL_BATCH = 200
+    try:
+        whole = IngestOptions(task_bytes=1 << 40)  # one range: the whole-file task of old
+        assert [t.key for t in __import__("wikipact").open_dump(plain).tasks(1 << 40)] == [
+            plain.name
+        ]
+        with pytest.raises(KeyboardInterrupt):
+            ingest([plain], store, whole, progress=_interrupted_after(3))
+        assert store.stats().articles_by_project["mrwiki"] == 600
+        resumed = ingest(
+            [plain], store, IngestOptions(task_bytes=PLAIN_TASK_BYTES, workers=2, resume=True)
+        )
+    finally:
+        local.SEQUENTIAL_BATCH = original
+        store.close()
+    assert resumed.resumed_tasks == 0 and resumed.pages == 1820
+    assert (resumed.result.created, resumed.result.unchanged) == (1220, 600)
+    assert resumed.result.revisions_added == reference[2] - 600
+    articles, events, revisions = _content(db)
+    assert (articles, sorted(events), revisions) == (
+        reference[0],
+        sorted(reference[1]),
+        reference[2],
+    )
