@@ -99,3 +99,35 @@ def test_a_second_run_does_no_work(tmp_path: Path, signing_dir: Path) -> None:
     assert rerun.returncode == 0
     assert b"up to date" in rerun.stderr
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_a_stage_written_for_other_tasks_is_redone(
+    tmp_path: Path, signing_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build begun by a version that read plain dumps whole resumes with them in ranges.
+
+    Its stage numbered the whole file's records as task 0; taken for the first range's, they
+    would be written twice. The stage is redone instead, and the dataset is the clean build's.
+    """
+    from tests.conftest import ENWIKI_PLAIN
+    from tests.datasets.conftest import run_build
+    from wikipact.dumps import reader
+
+    dumps = [ENWIKI_PLAIN, DATA / "dewiki-20200801-id1.xml"]
+    reference = tmp_path / "reference"
+    run_build(reference, signing_dir, dumps=dumps)
+    expected = _files(reference)
+
+    out = tmp_path / "resumed"
+    monkeypatch.setattr(reader, "PLAIN_TASK_BYTES", 1 << 40)  # the whole-file task of old
+    run_build(out, signing_dir, dumps=dumps, keep_work=True)
+    work = out / ".wikipact-build"
+    # What an older version left when killed while staging the second dump: no plan record.
+    for name in ("complete", "dedup.msgpack", "written.pickle", "stage/tasks.json"):
+        (work / name).unlink()
+    (work / "stage" / "000001.zst").unlink()
+    monkeypatch.setattr(reader, "PLAIN_TASK_BYTES", 200_000)  # now: ranges
+    assert len(reader.open_dump(ENWIKI_PLAIN).tasks()) > 3
+    run_build(out, signing_dir, dumps=dumps)
+    assert _files(out) == expected
+    assert verify_dataset(out).ok

@@ -2,10 +2,11 @@
 
 Steps, each resumable and each skipped when its output already exists:
 
-1. **stage** — every source task (a group of dump streams, a whole file, or a run of store
-   pages) goes through the per-page step in the workers (filter, parse, tokenise, fingerprint);
-   its results are written to ``.wikipact-build/stage/NNNNNN.zst`` (temp + fsync + rename, so the
-   file's existence marks the task done);
+1. **stage** — every source task (a group of dump streams, a byte range of a plain dump, a whole
+   file, or a run of store pages) goes through the per-page step in the workers (filter, parse,
+   tokenise, fingerprint); its results are written to ``.wikipact-build/stage/NNNNNN.zst`` (temp
+   + fsync + rename, so the file's existence marks the task done; ``stage/tasks.json`` records
+   which task each number is);
 2. **dedup** — the fingerprints of every kept page are compared (``dedup.py``); the verdict is
    saved as ``dedup.msgpack``;
 3. **write** — staged records, in task order, minus the dropped ones, go to their split's
@@ -216,6 +217,7 @@ def _stage(
     keys = source.task_keys()
     index_of = {key: i for i, key in enumerate(keys)}
     stage = work / "stage"
+    _restage_if_planned_otherwise(work, keys)
     done = {key for key in keys if (stage / _stage_name(index_of[key])).exists()}
     errors: list[DumpError] = []
     total, unit = source.total()
@@ -245,6 +247,32 @@ def _stage(
                 fh.close()
                 path.unlink(missing_ok=True)
     return errors
+
+
+def _restage_if_planned_otherwise(work: Path, keys: list[str]) -> None:
+    """Start the stage (and the steps after it) over unless it was written for these tasks.
+
+    Staged files are named by the task's position, so they mean something only for the plan
+    that wrote them, and a plan can change under the same fingerprint: a newer wikipact may cut
+    the same dump into other tasks (plain UTF-8 dumps, once one whole-file task, are now byte
+    ranges, and the whole file's stage would pass for the first range's). The plan is kept
+    beside the files; without it (a build begun by an older version) the stage is redone too.
+    """
+    plan = work / "stage" / "tasks.json"
+    wanted = json.dumps(keys).encode()
+    try:
+        if plan.read_bytes() == wanted:
+            return
+    except OSError:
+        pass
+    for name in ("stage", "dedup.msgpack", "written.pickle"):
+        path = work / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    plan.parent.mkdir(parents=True)
+    write_atomic(plan, wanted)
 
 
 def _open_stage(stage: Path, index_of: dict[str, int], key: str) -> tuple[Path, Any, Any]:

@@ -2,8 +2,9 @@
 
 A source names its inputs (for the manifest and the build's fingerprint), splits the work into
 tasks with stable keys, and runs them, in task order, through the per-page step on ``workers``
-processes. Dump tasks are the reader's own (groups of bz2 streams, or a whole file); store tasks
-are runs of ``STORE_CHUNK`` pages of one project in page-id order.
+processes. Dump tasks are the reader's own (groups of bz2 streams, byte ranges of a plain UTF-8
+file, or a whole file); store tasks are runs of ``STORE_CHUNK`` pages of one project in page-id
+order.
 """
 
 from __future__ import annotations
