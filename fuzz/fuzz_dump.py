@@ -17,6 +17,7 @@ with atheris.instrument_imports():
 
 _DIR = tempfile.mkdtemp(prefix="wikipact-fuzz-")
 _PATH = os.path.join(_DIR, "enwiki-fuzz.xml")
+_RANGE_BYTES = 256  # small inputs still make several ranges
 
 
 def test_one_input(data: bytes) -> None:
@@ -26,6 +27,9 @@ def test_one_input(data: bytes) -> None:
         dump = open_dump(_PATH, project="enwiki")
         for _page in dump.pages(on_error="skip"):
             pass
+        for task in dump.tasks(_RANGE_BYTES):  # plain UTF-8 input as workers read it: by ranges
+            for _page in dump.task_pages(task, on_error="skip"):
+                pass
     except WikipactError:
         pass
 

@@ -203,6 +203,28 @@ def check(case: Case, directory: Path, tally: Counter[str]) -> None:
         assert isinstance(error.kind, str) and error.kind, (case, error)
         assert target.name in str(error), (case, error)
         tally[error.kind] += 1
+    check_ranges(case, target)
+
+
+RANGE_BYTES = 4096  # the 45 KB slice in about ten ranges, as workers would read a large file
+
+
+def check_ranges(case: Case, target: Path) -> None:
+    """The same invariants when a plain UTF-8 input is read range by range, as workers do."""
+    errors: list[DumpError] = []
+    try:
+        dump = open_dump(target)
+        for task in dump.tasks(RANGE_BYTES):
+            for page in dump.task_pages(task, on_error="skip", errors=errors):
+                assert isinstance(page, RawPage) and page.revisions
+    except WikipactError as exc:
+        if isinstance(exc, DumpError):
+            assert isinstance(exc.kind, str) and exc.kind, (case, exc)
+    except Exception as exc:
+        raise AssertionError(f"{case} read by ranges raised {exc!r}") from exc
+    for error in errors:
+        assert isinstance(error, DumpError) and error.kind, (case, error)
+        assert target.name in str(error), (case, error)
 
 
 def kinds(tally: Counter[str]) -> set[str]:
