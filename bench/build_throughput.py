@@ -259,7 +259,7 @@ PARTS = (
     ("encode", "encode record + Staged (msgpack)"),
 )
 IPC_PARTS = (
-    ("pickle_page", "pickle the RawPage (to a worker; plain-XML input, w>1)"),
+    ("pickle_page", "pickle the RawPage (to a worker; input read whole, w>1)"),
     ("pickle_staged", "pickle the Staged (back to the main process, w>1)"),
 )
 
