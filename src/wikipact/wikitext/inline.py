@@ -12,6 +12,7 @@ from wikipact.wikitext.markers import KEEP_MARKER, REF_MARKER
 from wikipact.wikitext.templates import expand
 from wikipact.wikitext.typography import dandas
 
+_QUOTE_RUNS = re.compile(r"('{2,})")
 _QUOTES = re.compile(r"''+")  # not "'{2,}": a literal first makes the search fast
 _MAGIC = re.compile(r"__[^\W_](?:[^\s_]|_(?!_))*__", re.U)
 _DROP_CONTENT = re.compile(r"<(includeonly)\b[^>]*>.*?</\1\s*>", re.I | re.S)
@@ -44,10 +45,70 @@ def strip_formatting(text: str) -> str:
         text = _BREAK.sub(" ", text)
         text = _HTML_TAG.sub("", text)
     if "''" in text:
-        text = _QUOTES.sub("", text)
+        text = strip_quotes(text)
     if "__" in text:
         text = _MAGIC.sub("", text)
     return text
+
+
+def strip_quotes(text: str) -> str:
+    """Bold and italic quotes removed line by line, the apostrophes among them kept.
+
+    As MediaWiki reads them (``Parser::doQuotes``): four quotes are an apostrophe and a bold
+    mark (``L''''Autriche'''`` reads "L'Autriche"), more than five are apostrophes and a bold
+    italic mark, and when a line holds an odd number of both bold and italic marks, one bold
+    mark is an apostrophe and an italic mark (``l'''Iliade''`` reads "l'Iliade").
+    """
+    if "'''" not in text:  # italic marks only: no apostrophe among them
+        return _QUOTES.sub("", text)
+    pieces: list[str] = []
+    done = 0
+    bold = text.find("'''")
+    while bold >= 0:  # lines with a bold mark, one by one; the lines between hold italics only
+        start = text.rfind("\n", 0, bold) + 1
+        end = text.find("\n", bold)
+        end = len(text) if end < 0 else end
+        pieces.append(_QUOTES.sub("", text[done:start]))
+        pieces.append(_line_without_quotes(text[start:end]))
+        done = end
+        bold = text.find("'''", end)
+    pieces.append(_QUOTES.sub("", text[done:]))
+    return "".join(pieces)
+
+
+def _line_without_quotes(line: str) -> str:
+    parts = _QUOTE_RUNS.split(line)  # text, run, text, run ..., text
+    italics = bold = 0
+    for i in range(1, len(parts), 2):
+        size = len(parts[i])
+        if size == 4:
+            parts[i - 1] += "'"
+            size = 3
+        elif size > 5:
+            parts[i - 1] += "'" * (size - 5)
+            size = 5
+        parts[i] = "'" * size
+        italics += size != 3
+        bold += size != 2
+    if italics % 2 and bold % 2:
+        # the bold mark after a one-letter word turns into an apostrophe, else the first one
+        # after a longer word, else the first one after a space
+        single = multi = space = -1
+        for i in range(1, len(parts), 2):
+            if len(parts[i]) != 3:
+                continue
+            before = parts[i - 1]
+            if before[-1:] == " ":
+                space = i if space < 0 else space
+            elif before[-2:-1] == " ":
+                single = i
+                break
+            elif multi < 0:
+                multi = i
+        chosen = single if single >= 0 else multi if multi >= 0 else space
+        if chosen >= 0:
+            parts[chosen - 1] += "'"
+    return "".join(parts[0::2])
 
 
 def finish(text: str, ctx: Context) -> str:
