@@ -118,3 +118,15 @@ def test_more_wikis_templates_that_hold_text() -> None:
     assert parse("arwiki", "سقط {{وصلة إنترويكي|عر=جدار برلين|لغ=en|تر=Berlin Wall}}.").text == (
         "سقط جدار برلين."
     )
+
+
+def test_frwiki_centuries_ordinals_and_times_are_written_out() -> None:
+    parsed = parse(
+        "frwiki",
+        "Au {{XXe siècle}}, au {{s|XIX}} et au {{s-|I}}, sous Otton {{Ier}}, "
+        "de {{heure|4|30}} à {{heure|1}}, {{etc.}}",
+    )
+    assert (
+        parsed.text
+        == "Au XXe siècle, au XIXe et au Ier siècle, sous Otton Ier, de 4 h 30 à 1 h, etc."
+    )

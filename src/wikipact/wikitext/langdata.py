@@ -1834,7 +1834,9 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "century": "a century ('XVIIIe siècle' from frwiki {{s-|XVIII}})",
     "passthrough": "the last non-empty positional argument, or nothing (layout wrappers)",
     "literal": "INLINE_LITERAL_TEXT[name] followed by any positional arguments",
-    "ordinal": "the template name as written ({{1er}}, {{XIXe}}: frwiki ordinals)",
+    "ordinal": "the template name as written ({{1er}}, {{XIXe}}, {{XXe siècle}}: frwiki)",
+    "fr_time": "a time of day the French way ({{heure|4|30}} -> '4 h 30')",
+    "fr_century_ordinal": "a century's ordinal ({{s|XX}} -> 'XXe', {{s|I}} -> 'Ier')",
     "list": "each positional argument as one item (hlist, ubl, bulleted list)",
     "pagename": "the page title",
     "ref": "nothing in the text: a footnote or a reused reference ({{r}}, {{efn}})",
@@ -1884,6 +1886,8 @@ INLINE_LITERAL_TEXT: dict[str, str] = _table(
         "'": "'",
         '"': '"',
         "mme": "Mme",
+        "etc.": "etc.",
+        "etc": "etc.",
         "mlle": "Mlle",
         "mgr": "Mgr",
         "dr": "Dr",
@@ -2213,7 +2217,7 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
         "ref",
     ),
     # Japanese
-    dict.fromkeys(["nihongo", "nihongo2", "japonais"], "nihongo"),
+    dict.fromkeys(["nihongo", "nihongo2", "nihongo4", "japonais"], "nihongo"),
     dict.fromkeys(["ruby", "ruby-ja", "読み仮名", "読み仮名 ruby不使用"], "ruby"),
     # names
     {"native name": "native_name", "sortname": "sortname"},
@@ -2259,8 +2263,8 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
     ),
     # dashes and spaces
     dict.fromkeys(["snd", "spaced ndash", "spaced en dash", "sndash", "spnd"], "snd"),
-    dict.fromkeys(["ndash", "–", "en dash"], "ndash"),
-    dict.fromkeys(["mdash", "—", "em dash"], "mdash"),
+    dict.fromkeys(["ndash", "–", "en dash", "endash"], "ndash"),
+    dict.fromkeys(["mdash", "—", "em dash", "emdash"], "mdash"),
     dict.fromkeys(["nbsp", "nbs", "thinsp"], "nbsp"),
     dict.fromkeys(["spaces", "space", "sp", "pad", "indent", "1em"], "spaces"),
     # page name
@@ -2386,7 +2390,7 @@ LANGUAGE_INLINE_ALIASES: dict[str, dict[str, str]] = {
         # Vereinigte Staaten, Vereinigtes Königreich
         dict.fromkeys(_DE_COUNTRY_FLAGS, "flag"),
     ),
-    "fr": _table({"citation": "quote"}),
+    "fr": _table({"citation": "quote", "heure": "fr_time", "s": "fr_century_ordinal"}),
     "uk": _table({"s": "nowrap"}),
     "ru": _table({"s": "nowrap"}),
     "it": _table({"citazione": "quote", "bio": "bio"}),
@@ -2716,6 +2720,8 @@ _LANG_TEMPLATE = re.compile(r"^(?:lang|langx|lang-x|rtl-lang)-[a-z]{2,3}(?:-[a-z
 _IPA_TEMPLATE = re.compile(r"^(?:ipa|ipac|ipa audio|ipa lang)-[a-z]{2,3}(?:-[a-z]+)*$")
 _ICON_TEMPLATE = re.compile(r"^[a-z]{2,3}(?:-[a-z]+)? icon$")
 _FR_ORDINAL = re.compile(r"^(?:\d+|[ivxlcdm]+)(?:e|er|re|ère|ème|es|ers|res|d|nd|nde)$")
+# frwiki's centuries and millennia named in full: {{XXe siècle}}, {{IIIe siècle av. J.-C.}}
+_FR_CENTURY_NAME = re.compile(r"^[ivxlcdm]+(?:e|er) (?:siècle|millénaire)(?: av\. j\.-c\.)?$")
 _COUNTRY_FLAG = re.compile(r"^([a-z]{3})(?:-?\d{4}|-d|-old|old)?$")
 _ROMAN = re.compile(r"^[ivxlcdm]+$")
 
@@ -2794,7 +2800,7 @@ def inline_renderer(name: str, lang: str | None = None) -> str | None:
     if _IPA_TEMPLATE.match(key):
         return "ipa"
     if (_FR_ORDINAL.match(key) and (lang == "fr" or key[0].isdigit())) or (
-        lang == "fr" and _ROMAN.match(key)
+        lang == "fr" and (_ROMAN.match(key) or _FR_CENTURY_NAME.match(key))
     ):
         return "ordinal"
     match = _COUNTRY_FLAG.match(key)

@@ -812,10 +812,25 @@ def _quote(call: Template, ctx: Context, depth: int) -> str:
 def _century(call: Template, ctx: Context, depth: int) -> str:
     roman = _first(call, ctx, depth)
     if ctx.site.language == "fr":
-        return f"{roman}e siècle"
+        return f"{_fr_century_ordinal(call, ctx, depth)} siècle"
     if call.key == "siglo" and "s" in _x(call, ctx, depth, 3).casefold():
         return f"siglo {roman}"  # eswiki {{siglo|XIX|d|s}}
     return roman
+
+
+def _fr_century_ordinal(call: Template, ctx: Context, depth: int) -> str:
+    """frwiki ``{{s|XX}}``: "XXe"; the first one is "Ier"."""
+    roman = _first(call, ctx, depth)
+    return f"{roman}{'er' if roman.upper() == 'I' else 'e'}" if roman else ""
+
+
+def _fr_time(call: Template, ctx: Context, depth: int) -> str:
+    """frwiki ``{{heure|4|30}}``: "4 h 30" (hours, minutes, seconds)."""
+    hours, minutes, seconds = (_x(call, ctx, depth, i) for i in (1, 2, 3))
+    text = f"{hours} h" if hours else ""
+    if minutes:
+        text = f"{text} {minutes}" if not seconds else f"{text} {minutes} min {seconds} s"
+    return text.strip()
 
 
 _CURRENCY_SIGNS = {
@@ -941,13 +956,15 @@ _RENDERERS: dict[str, Renderer] = {
     "coord": _nothing,
     "nbsp": lambda call, ctx, depth: " ",
     "spaces": lambda call, ctx, depth: " ",
-    "ndash": lambda call, ctx, depth: " – ",
+    "ndash": lambda call, ctx, depth: "–",
     "snd": lambda call, ctx, depth: " – ",
     "mdash": lambda call, ctx, depth: "—",
     "century": _century,
     "passthrough": _passthrough,
     "literal": _literal,
     "ordinal": _ordinal,
+    "fr_time": _fr_time,
+    "fr_century_ordinal": _fr_century_ordinal,
     "list": _list,
     "pagename": lambda call, ctx, depth: ctx.title,
     "ref": _ref,
