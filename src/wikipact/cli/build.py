@@ -27,6 +27,7 @@ from wikipact.cli.common import (
     ProjectOption,
     WorkersOption,
     check_on_error,
+    open_dumps,
 )
 from wikipact.cli.progress import stderr
 from wikipact.errors import ConfigError
@@ -66,7 +67,6 @@ def build_command(
     from wikipact.datasets.recipe import load_recipe
     from wikipact.datasets.signing import load_signing_key
     from wikipact.datasets.sources import DumpSource, StoreSource
-    from wikipact.dumps.reader import open_dump
 
     chosen = load_recipe(recipe)
     key = load_signing_key(signing_dir)  # before any work: a build must be signable
@@ -75,7 +75,7 @@ def build_command(
     if dumps:
         if db:
             raise ConfigError("give dump files or --db, not both")
-        source = DumpSource([open_dump(path, project=project) for path in dumps])
+        source = DumpSource(open_dumps(dumps, project))
     else:
         from wikipact.store import default_db_url, sqlite_path
 

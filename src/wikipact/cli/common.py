@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from wikipact.dumps.reader import Dump
 
 DbOption = Annotated[
     str | None,
@@ -61,3 +65,16 @@ def check_on_error(value: str) -> str:
 
         raise ConfigError(f"--on-error must be 'stop' or 'skip', not {value!r}")
     return value
+
+
+def open_dumps(paths: list[Path], project: str | None) -> list[Dump]:
+    """Open dump files, telling the user what the reader decided about them (a <siteinfo>
+    that names the wrong wiki, for one)."""
+    from wikipact.cli.progress import stderr
+    from wikipact.dumps.reader import open_dump
+
+    opened = [open_dump(path, project=project) for path in paths]
+    for dump in opened:
+        for note in dump.notes:
+            stderr.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    return opened

@@ -16,9 +16,9 @@ from wikipact.cli.common import (
     TaskBytesOption,
     WorkersOption,
     check_on_error,
+    open_dumps,
 )
 from wikipact.cli.progress import progress_bar, stderr
-from wikipact.dumps.reader import open_dump
 from wikipact.run.ingest import IngestOptions, IngestSummary, ingest
 from wikipact.store import default_db_url, open_store
 
@@ -53,7 +53,7 @@ def ingest_command(
     )
     url = db or default_db_url()
     store = open_store(url)
-    opened = [open_dump(path, project=project) for path in dumps]
+    opened = open_dumps(dumps, project)
     total = sum(d.size for d in opened)
     try:
         with progress_bar("ingest", total) as update:

@@ -17,9 +17,9 @@ from wikipact.cli.common import (
     TaskBytesOption,
     WorkersOption,
     check_on_error,
+    open_dumps,
 )
 from wikipact.cli.progress import progress_bar, stderr
-from wikipact.dumps.reader import open_dump
 from wikipact.run.parse import ParseSummary, fsync_replace, parse_to_jsonl
 
 
@@ -38,7 +38,7 @@ def parse_command(
     task_bytes: TaskBytesOption = None,
 ) -> None:
     """Write one article record (JSON) per page; every namespace unless --namespace is given."""
-    opened = [open_dump(path, project=project) for path in dumps]
+    opened = open_dumps(dumps, project)
     total = sum(d.size for d in opened)
     namespaces = set(namespace) if namespace else None
     policy = check_on_error(on_error)

@@ -16,7 +16,10 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
+
 from wikipact.dumps.containers import OpenedFile, ReadPosition, iter_decompressed, open_file
+from wikipact.dumps.content_language import CHECKED_DBNAME, SAMPLE_PAGES, misdeclared_as
 from wikipact.dumps.encoding import sniff_encoding, to_utf8
 from wikipact.dumps.multistream import (
     MultistreamIndex,
@@ -76,6 +79,7 @@ class Dump:
         self.site = site
         self.index = index
         self.rooted = rooted  # the XML has a <mediawiki> root (not bare <page> fragments)
+        self.notes: list[str] = []  # what the reader decided that the user should know
 
     @property
     def path(self) -> Path:
@@ -358,7 +362,40 @@ def open_dump(
     site = build_siteinfo(
         fields, root, filename=opened.path.name, project=project, language=language
     )
-    return Dump(opened, site, loaded, rooted=rooted)
+    dump = Dump(opened, site, loaded, rooted=rooted)
+    if project is None and language is None:
+        _check_content_language(dump)
+    return dump
+
+
+def _check_content_language(dump: Dump) -> None:
+    """Read a dump declared as the English Wikipedia whose articles are in another language
+    as that language's Wikipedia (see ``content_language``), and note it."""
+    if dump.site.dbname != CHECKED_DBNAME:
+        return
+    texts: list[str] = []
+    pages = dump.pages(on_error="skip", errors=[])
+    try:
+        for seen, page in enumerate(pages):
+            if page.namespace == 0 and page.redirect_title is None:
+                texts.append(page.latest.text)
+            if len(texts) >= SAMPLE_PAGES or seen >= 20 * SAMPLE_PAGES:
+                break
+    except DumpError:
+        pass  # damage is reported when the pages are read for real
+    finally:
+        pages.close()
+    verdict = misdeclared_as(dump.site.dbname, texts)
+    if verdict is None:
+        return
+    wiki, language, probability = verdict
+    declared = dump.site.dbname
+    dump.site = msgspec.structs.replace(dump.site, dbname=wiki, language=language, base=None)
+    dump.notes.append(
+        f"{dump.name}: its <siteinfo> says {declared}, but its articles are in {language!r} "
+        f"(language identification, p={probability:.2f}): read as {wiki}; pass --project "
+        f"{declared} to keep the declared wiki"
+    )
 
 
 def read_pages(path: str | os.PathLike[str], **kwargs: str) -> Iterator[RawPage]:
