@@ -2098,6 +2098,7 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
             "ipa-all",
             "audio",
             "prononciation",
+            "msapi",
             "δφα",
             "προφορά",
             "мфа",
