@@ -9,18 +9,19 @@ import getpass
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from wikipact.access import Access
-from wikipact.access.models import Fees, Quota
-from wikipact.access.pricing import to_csv
 from wikipact.cli.common import DbOption
 from wikipact.errors import ConfigError
+
+if TYPE_CHECKING:  # the access layer loads when an access command runs, not for every command
+    from wikipact.access import Access
+    from wikipact.access.models import Quota
 
 console = Console(soft_wrap=True, highlight=False)
 partners_app = typer.Typer(name="partners", help="Partners (accounts).", no_args_is_help=True)
@@ -33,6 +34,7 @@ keys_app = typer.Typer(
 
 
 def _access(db: str | None) -> Access:
+    from wikipact.access import Access
     from wikipact.store import default_db_url, sqlite_path
 
     return Access(sqlite_path(db or default_db_url()))
@@ -99,6 +101,8 @@ def partners_show(identifier: str, db: DbOption = None) -> None:
 
 
 def _quota(text: str) -> Quota:
+    from wikipact.access.models import Quota
+
     try:
         channel, period, limit = text.split(":")
         return Quota(channel=channel, period=period, limit=int(limit))
@@ -147,6 +151,8 @@ def agreements_add(
     db: DbOption = None,
 ) -> None:
     """Add an agreement: entitled projects, channels, uses, quotas, rate limit and fees."""
+    from wikipact.access.models import Fees
+
     for amount in (flat_monthly, per_gb, per_snapshot):
         _decimal(amount)
     fees = Fees(
@@ -291,6 +297,8 @@ def statement_command(
     db: DbOption = None,
 ) -> None:
     """Price a partner's metered usage for a month by its fee schedules; write CSV and JSON."""
+    from wikipact.access.pricing import to_csv
+
     statement = _access(db).statement(partner, period)
     folder = out or Path(".")
     folder.mkdir(parents=True, exist_ok=True)
@@ -322,6 +330,7 @@ def serve_command(
 
     import uvicorn
 
+    from wikipact.access import Access
     from wikipact.store import default_db_url, sqlite_path
 
     path = sqlite_path(db or default_db_url())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,10 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from wikipact.cli.common import DbOption
 from wikipact.cli.progress import stderr
 from wikipact.errors import StoreError
-from wikipact.search import build_index, index_status, search, update_index
-from wikipact.search.index import IndexStats
 from wikipact.store import default_db_url, sqlite_path
-from wikipact.store.sqlite import connect
+
+if TYPE_CHECKING:  # the search index loads when a search command runs, not for every command
+    from wikipact.search.index import IndexStats
 
 console = Console(soft_wrap=True)
 
@@ -36,6 +36,9 @@ def index_command(
     ] = None,
 ) -> None:
     """Build the passage index for `wikipact search`, or bring it up to date with the store."""
+    from wikipact.search import build_index, index_status, update_index
+    from wikipact.store.sqlite import connect
+
     path = sqlite_path(db or default_db_url())
     if not path.exists():
         raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
@@ -63,6 +66,8 @@ def search_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Search the passage index; print passages with the citations that back them."""
+    from wikipact.search import search
+
     path = sqlite_path(db or default_db_url())
     if not path.exists():
         raise StoreError(f"{path}: no such database; run `wikipact ingest` first")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from wikipact.cli.progress import stderr
-from wikipact.datasets.verify import VerifyReport, verify_dataset
+
+if TYPE_CHECKING:  # the dataset stack loads when `verify` runs, not for every command
+    from wikipact.datasets.verify import VerifyReport
 
 console = Console(soft_wrap=True, highlight=False)
 
@@ -31,6 +33,8 @@ def verify_command(
 
     Exit code 0 when everything matches, 1 when anything does not.
     """
+    from wikipact.datasets.verify import verify_dataset
+
     report = verify_dataset(directory, public_key=public_key)
     for problem in report.problems:
         console.print(f"[red]{problem.kind}[/] {escape(problem.file)}: {escape(problem.message)}")
