@@ -8,7 +8,7 @@ import re
 from wikipact.model.article import Link
 from wikipact.wikitext.context import Context
 from wikipact.wikitext.links import make_links, replace_links
-from wikipact.wikitext.markers import KEEP_MARKER, REF_MARKER
+from wikipact.wikitext.markers import KEEP_MARKER, QUOTE_BREAK, REF_MARKER
 from wikipact.wikitext.templates import expand
 from wikipact.wikitext.typography import dandas
 
@@ -32,7 +32,7 @@ _ODD_SPACES = ("\u00a0", "\u202f", "\u2007", "\u2009")
 # Any of [{}[]<&], odd spaces, markers, '' __ or :// (one set of first characters, which the
 # regular-expression engine skips to quickly; the pairs are checked by looking back).
 _NEEDS_WORK = re.compile(
-    r"[{}\[\]<&\u00a0\u202f\u2007\u2009\ue000-\ue003'_:]"
+    r"[{}\[\]<&\u00a0\u202f\u2007\u2009\ue000-\ue003\ue006'_:]"
     r"(?:(?<=')'|(?<=_)_|(?<=:)//|(?<=[^'_:]))"
 )
 
@@ -46,6 +46,8 @@ def strip_formatting(text: str) -> str:
         text = _HTML_TAG.sub("", text)
     if "''" in text:
         text = strip_quotes(text)
+    if QUOTE_BREAK in text:
+        text = text.replace(QUOTE_BREAK, "")
     if "__" in text:
         text = _MAGIC.sub("", text)
     return text

@@ -17,7 +17,7 @@ from functools import lru_cache
 from wikipact.model.article import Infobox, Part
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
-from wikipact.wikitext.markers import ref_marker
+from wikipact.wikitext.markers import QUOTE_BREAK, ref_marker
 from wikipact.wikitext.split import split_outside
 from wikipact.wikitext.tags import RawRef
 from wikipact.wikitext.typography import title_bars
@@ -312,7 +312,10 @@ def expand(text: str, ctx: Context, depth: int = 0) -> str:
             continue
         out.append(text[last:start])
         if is_template:
-            out.append(render(text[start + 2 : end - 2], ctx, depth))
+            rendered = render(text[start + 2 : end - 2], ctx, depth)
+            if not rendered and text[start - 2 : start] == "''" and text[end : end + 2] == "''":
+                rendered = QUOTE_BREAK  # the quote marks around it must not run together
+            out.append(rendered)
         last = end
     out.append(text[last:])
     return "".join(out)
