@@ -51,6 +51,7 @@ def take_ref_markers(text: str) -> tuple[str, list[tuple[int, int]]]:
     out.append(text[last:])
     return "".join(out), found
 
+
 # Left where a template that renders as nothing stood between two quote marks: MediaWiki reads
 # ``''{{flag}}''`` as an italic around the template's text, not as ``''''`` (an apostrophe and
 # bold). Quote handling treats it as a separator; ``strip_formatting`` then removes it.
