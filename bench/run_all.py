@@ -11,7 +11,8 @@ Steps (each skipped with ``--skip-...``):
 2. quality: every tool of ``--tools`` (plus ``mwph-plain``) at 1 process on ``quality-dev.xml`` and
    every ``quality-<lang>.xml``, through ``peers.py`` (peers venv); each output is scored by
    ``quality.py`` against the dump, the ground truth and WikiExtractor's output of the same dump;
-3. speed: ``speed.py`` times every tool at 1 and 2 processes on ``speed50.xml`` (``--repeat``
+3. speed: wikipact's bytecode is compiled first (the peers' was, when pip installed them); then
+   ``speed.py`` times every tool at 1 and 2 processes on ``speed50.xml`` (``--repeat``
    clean runs each), then at 2 processes on ``speed50.xml.bz2``, wikipact also on the
    multistream twin, and (``--cross-check``) each tool once per process count on ``dev50.xml``;
 4. report: the main table (speed50 + quality-dev), the per-language table, per-pattern residue,
@@ -144,9 +145,21 @@ def speed_command(
     return [*cmd, "--processes", str(procs)], out
 
 
+def compile_bytecode() -> None:
+    """Write wikipact's bytecode caches before timing it, as ``pip install`` did for the peers.
+
+    wikipact is installed editable (its modules are read from ``src/``), and where
+    PYTHONDONTWRITEBYTECODE is set no process writes ``__pycache__``: every run, and every
+    spawned worker, would compile ~40 modules from source (~0.06-0.1 CPU-s each) that the peers'
+    installed packages never compile.
+    """
+    run([PROJECT_PY, "-m", "compileall", "-q", REPO / "src" / "wikipact"])
+
+
 def run_speed(tools: list[str], peers_py: Path, repeat: int, cross_check: bool, bz2: bool) -> None:
     outdir = RESULTS / "speedout"
     outdir.mkdir(parents=True, exist_ok=True)
+    compile_bytecode()
     plan: list[tuple[str, int, Path, str, int]] = []
     speed50 = DATA / "speed50.xml"
     for tool in tools:
