@@ -130,3 +130,10 @@ def test_frwiki_centuries_ordinals_and_times_are_written_out() -> None:
         parsed.text
         == "Au XXe siècle, au XIXe et au Ier siècle, sous Otton Ier, de 4 h 30 à 1 h, etc."
     )
+
+
+def test_frwiki_units_carry_their_exponents() -> None:
+    parsed = parse(
+        "frwiki", "Sur {{unité|892|km|2}}, à {{unité|9.81|m|s|-2}}, {{unité|3,8|millions}}."
+    )
+    assert parsed.text == "Sur 892 km², à 9.81 m s⁻², 3,8 millions."

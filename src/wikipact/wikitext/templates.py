@@ -681,8 +681,21 @@ def _convert(call: Template, ctx: Context, depth: int) -> str:
     return f"{_number(values[0])} {values[1] if len(values) > 1 else ''}".strip()
 
 
+_EXPONENT = re.compile(r"^[-−+]?\d{1,2}$")
+_SUPERSCRIPTS = str.maketrans("0123456789-−+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻⁺")
+
+
 def _unit(call: Template, ctx: Context, depth: int) -> str:
     values = [expand(p, ctx, depth + 1).strip() for p in call.positional]
+    if call.key in ("unité", "unit"):
+        # frwiki {{unité|892|km|2}}: the value, then units each with an optional exponent
+        shown = values[:1]
+        for value in values[1:]:
+            if _EXPONENT.match(value) and len(shown) > 1:
+                shown[-1] += value.translate(_SUPERSCRIPTS)
+            elif value:
+                shown.append(value)
+        return " ".join(v for v in shown if v)
     return " ".join(v for v in values[:2] if v)
 
 
