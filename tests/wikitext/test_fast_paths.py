@@ -33,8 +33,11 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, tuple[st
 PLAIN_FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str], list[str]]] = {
     "sentence boundary": (
         sentences._BOUNDARY,
-        re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)|[。！？]+[」』”’）)]*|[।॥]+|[;;](?=\s+\S)"),
-        list(".!?…。！？।॥;; \n\t\"'”’»)]」』）xaA"),
+        re.compile(
+            r"[.!?…]+[\"'”’»)\]]*(?=\s+\S)|[。！？]+[」』”’）)]*|[।॥։۔؟።။។]+[\"'”’»)\]]*"
+            r"|[;;](?=\s+\S)"
+        ),
+        list(".!?…。！？।॥։۔؟።။។;; \n\t\"'”’»)]」』）xaA"),
     ),
     "simple link": (
         links._SIMPLE_LINK,

@@ -1,8 +1,9 @@
 """Sentence boundaries for claims, in scripts with and without spaces.
 
 Rules, in order: a boundary follows ``. ! ? …`` (with closing quotes or brackets) and whitespace,
-or CJK ``。！？`` with or without space, or the Devanagari danda ``। ॥``, or (Greek) the question
-mark ``;``/``;``. It is not a boundary when the next word starts in lower case (scripts with case),
+or CJK ``。！？`` with or without space, or a full stop of a script without case (the Devanagari
+and Bengali danda ``। ॥``, the Armenian ``։``, the Urdu ``۔``, the Arabic question mark ``؟``, the
+Ethiopic ``።``, the Myanmar ``။``, the Khmer ``។``), or (Greek) the question mark ``;``/``;``. It is not a boundary when the next word starts in lower case (scripts with case),
 or when the word before the full stop is an initial, an abbreviation, or a one- or two-digit
 number (German and other ordinal dates: "am 1. Januar").
 """
@@ -14,12 +15,12 @@ import re
 # Written with one set of first characters, which the regular-expression engine skips to
 # quickly (alternatives with different first characters make it try every position); the mark
 # found decides, by looking back at it, which of the four kinds of boundary it may end:
-#   [.!?…]+[\"'”’»)\]]*(?=\s+\S) | [。！？]+[」』”’）)]* | [।॥]+ | [;;](?=\s+\S)
+#   [.!?…]+[\"'”’»)\]]*(?=\s+\S) | [。！？]+[」』”’）)]* | [।॥։۔؟።။។]+[\"'”’»)\]]* | [;;](?=\s+\S)
 _BOUNDARY = re.compile(
-    r"[.!?…。！？।॥;;]"
+    r"[.!?…。！？।॥։۔؟።။។;;]"
     r"(?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*(?=\s+\S)"
     r"|(?<=[。！？])[。！？]*[」』”’）)]*"
-    r"|(?<=[।॥])[।॥]*"
+    r"|(?<=[।॥։۔؟።။។])[।॥։۔؟።။។]*[\"'”’»)\]]*"
     r"|(?<=[;;])(?=\s+\S))"
 )
 ABBREVIATIONS = frozenset(
@@ -114,7 +115,7 @@ ABBREVIATIONS = frozenset(
 )
 
 
-_ANY_MARK = re.compile(r"[.!?…。！？।॥;;]")
+_ANY_MARK = re.compile(r"[.!?…。！？।॥։۔؟።။។;;]")
 
 
 def split_sentences(text: str, language: str = "en") -> list[tuple[int, int]]:
