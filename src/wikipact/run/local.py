@@ -289,16 +289,28 @@ def _batches(specs: list[TaskSpec], transform: Transform, workers: int) -> Itera
             else:
                 yield run_span_task(spec, transform)
         return
+    # When every task is a span, this process is one of the ``workers``: it runs every
+    # ``workers``-th task itself (the first one among them) while the pool runs the others. That
+    # saves starting one more interpreter and sending its results back through a pipe; with
+    # tasks of equal size the work stays balanced. Whole-file tasks need this process to split
+    # the XML, so the pool then has all ``workers`` processes.
+    shares = all(spec.task.spans is not None for spec in specs)
     context = multiprocessing.get_context("spawn")
     with _spawn_without_main(transform):
-        pool = context.Pool(processes=workers, initializer=_ignore_sigint)
+        pool = context.Pool(
+            processes=workers - 1 if shares else workers, initializer=_ignore_sigint
+        )
     with pool:
-        pending: deque[Any] = deque()
-        span_specs = iter([s for s in specs if s.task.spans is not None])
+        pending: deque[Any] = deque()  # pool jobs, and specs this process runs at their turn
+        span_specs = enumerate([s for s in specs if s.task.spans is not None])
 
         def submit() -> None:
-            spec = next(span_specs, None)
-            if spec is not None:
+            index, spec = next(span_specs, (0, None))
+            if spec is None:
+                return
+            if shares and index % workers == 0:
+                pending.append(spec)
+            else:
                 pending.append(pool.apply_async(_run_span_task_packed, ((spec, transform),)))
 
         for _ in range(workers * 2):
@@ -307,6 +319,6 @@ def _batches(specs: list[TaskSpec], transform: Transform, workers: int) -> Itera
             if spec.task.spans is None:
                 yield from run_sequential_task(spec, transform, pool, workers)
                 continue
-            result = pending.popleft().get()
+            head = pending.popleft()
             submit()
-            yield result
+            yield run_span_task(head, transform) if isinstance(head, TaskSpec) else head.get()
