@@ -192,13 +192,18 @@ def _prepare(out: Path, work: Path, fingerprint: str) -> None:
 
 def _mark_complete(work: Path, fingerprint: str, keep_work: bool) -> None:
     if not keep_work:
-        for name in ("stage", "dedup.msgpack", "written.pickle"):
-            path = work / name
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
+        _clear_stage(work)
     write_atomic(work / "complete", fingerprint.encode())
+
+
+def _clear_stage(work: Path) -> None:
+    """Remove the staged records and the state that refers to them."""
+    for name in ("stage", "dedup.msgpack", "written.pickle"):
+        path = work / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 # -- step 1: stage -----------------------------------------------------------------------------
@@ -265,12 +270,7 @@ def _restage_if_planned_otherwise(work: Path, keys: list[str]) -> None:
             return
     except OSError:
         pass
-    for name in ("stage", "dedup.msgpack", "written.pickle"):
-        path = work / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
+    _clear_stage(work)
     plan.parent.mkdir(parents=True)
     write_atomic(plan, wanted)
 
