@@ -348,7 +348,9 @@ def open_dump(
     """Open a dump file and read its site information.
 
     ``project`` (a database name such as ``dewiki``) overrides what the dump says, for files whose
-    <siteinfo> is missing or wrong; ``index`` names the multistream index when it is not the
+    <siteinfo> is missing or wrong; without it, a dump that says ``enwiki`` but whose articles
+    are in another language is read as that language's wiki (``content_language``; see
+    ``Dump.notes``); ``index`` names the multistream index when it is not the
     conventional file next to the dump.
     """
     opened = open_file(path)
