@@ -29,9 +29,9 @@ def test_prose_sample_keeps_words_and_drops_markup() -> None:
     assert prose_sample(wikitext) == "Berlin is the capital of Germany."
 
 
-def test_wiki_of_keeps_the_family_and_maps_codes_that_are_not_subdomains() -> None:
-    assert wiki_of("fr", "enwiki") == "frwiki"
-    assert wiki_of("yue", "enwiki") == "zh_yuewiki"
+def test_wiki_of_maps_codes_that_are_not_subdomains() -> None:
+    assert wiki_of("fr") == "frwiki"
+    assert wiki_of("yue") == "zh_yuewiki"
 
 
 def test_a_minidump_wrapped_in_enwiki_siteinfo_is_read_as_its_own_wiki() -> None:

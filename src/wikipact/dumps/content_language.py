@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wikipact.errors import ConfigError
+from wikipact.model.project import language_of
 
 CHECKED_DBNAME = "enwiki"
 SAMPLE_PAGES = 5  # articles read from the start of the dump
@@ -83,12 +84,10 @@ def identify(text: str) -> tuple[str, float]:
     return labels[0].removeprefix("__label__"), min(float(probabilities[0]), 1.0)
 
 
-def wiki_of(language: str, declared_dbname: str) -> str:
-    """The database name of ``language``'s wiki in the declared wiki's family
-    (``fr`` and ``enwiki`` -> ``frwiki``)."""
-    subdomain = _SUBDOMAIN_OF.get(language, language)
-    family = declared_dbname.removeprefix(CHECKED_DBNAME[:2])
-    return subdomain.replace("-", "_") + family
+def wiki_of(language: str) -> str:
+    """The database name of the Wikipedia in ``language`` (a fastText code): ``fr`` ->
+    ``frwiki``, ``yue`` -> ``zh_yuewiki``."""
+    return _SUBDOMAIN_OF.get(language, language).replace("-", "_") + "wiki"
 
 
 def content_language(wikitexts: Iterable[str]) -> tuple[str, float] | None:
@@ -111,4 +110,5 @@ def misdeclared_as(dbname: str, wikitexts: Iterable[str]) -> tuple[str, str, flo
     language, probability = found
     if language == "en" or probability < CONFIDENT:
         return None
-    return wiki_of(language, dbname), _SUBDOMAIN_OF.get(language, language), probability
+    wiki = wiki_of(language)
+    return wiki, language_of(wiki) or language, probability
