@@ -29,7 +29,6 @@ _CLOSE_BRACES = re.compile(r"\}\}")
 _SPACES = re.compile(r"[\s_]+")
 _QID = re.compile(r"^Q\d+$")
 
-
 MONTHS: dict[str, list[str]] = {
     "en": [
         "January",
@@ -686,7 +685,7 @@ _SUPERSCRIPTS = str.maketrans("0123456789-−+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻
 
 
 def _unit(call: Template, ctx: Context, depth: int) -> str:
-    values = [expand(p, ctx, depth + 1).strip() for p in call.positional]
+    values = _positionals(call, ctx, depth)
     if call.key in ("unité", "unit"):
         # frwiki {{unité|892|km|2}}: the value, then units each with an optional exponent
         shown = values[:1]
@@ -828,7 +827,7 @@ def _quote(call: Template, ctx: Context, depth: int) -> str:
 def _century(call: Template, ctx: Context, depth: int) -> str:
     roman = _first(call, ctx, depth)
     if ctx.site.language == "fr":
-        return f"{_fr_century_ordinal(call, ctx, depth)} siècle"
+        return f"{_fr_ordinal(roman)} siècle" if roman else " siècle"
     if call.key == "siglo" and "s" in _x(call, ctx, depth, 3).casefold():
         return f"siglo {roman}"  # eswiki {{siglo|XIX|d|s}}
     return roman
@@ -837,7 +836,11 @@ def _century(call: Template, ctx: Context, depth: int) -> str:
 def _fr_century_ordinal(call: Template, ctx: Context, depth: int) -> str:
     """frwiki ``{{s|XX}}``: "XXe"; the first one is "Ier"."""
     roman = _first(call, ctx, depth)
-    return f"{roman}{'er' if roman.upper() == 'I' else 'e'}" if roman else ""
+    return _fr_ordinal(roman) if roman else ""
+
+
+def _fr_ordinal(roman: str) -> str:
+    return f"{roman}{'er' if roman.upper() == 'I' else 'e'}"
 
 
 def _fr_time(call: Template, ctx: Context, depth: int) -> str:
