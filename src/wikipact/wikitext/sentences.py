@@ -3,9 +3,10 @@
 Rules, in order: a boundary follows ``. ! ? …`` (with closing quotes or brackets) and whitespace,
 or CJK ``。！？`` with or without space, or a full stop of a script without case (the Devanagari
 and Bengali danda ``। ॥``, the Armenian ``։``, the Urdu ``۔``, the Arabic question mark ``؟``, the
-Ethiopic ``።``, the Myanmar ``။``, the Khmer ``។``), or (Greek) the question mark ``;``/``;``. It is not a boundary when the next word starts in lower case (scripts with case),
-or when the word before the full stop is an initial, an abbreviation, or a one- or two-digit
-number (German and other ordinal dates: "am 1. Januar").
+Ethiopic ``።``, the Myanmar ``။``, the Khmer ``។``), or (Greek) the question mark ``;``/``;``.
+It is not a boundary when the next word starts in lower case (scripts with case), or when the
+word before the full stop is an initial, an abbreviation, or a one- or two-digit number (German
+and other ordinal dates: "am 1. Januar").
 """
 
 from __future__ import annotations
