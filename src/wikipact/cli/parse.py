@@ -71,6 +71,7 @@ def parse_command(
                     on_error=policy,
                     progress=update,
                     task_bytes=task_bytes,
+                    spill_dir=str(target.parent),
                 )
             fsync_replace(tmp, str(target))
         except BaseException:

@@ -27,6 +27,7 @@ from wikipact.errors import DumpError
 from wikipact.model.raw import RawPage, SiteInfo
 
 Transform = Callable[[RawPage, SiteInfo], Any]
+Pack = Callable[["Batch"], "Batch"]
 SEQUENTIAL_BATCH = 500  # pages per batch when reading a whole file in this process
 
 
@@ -54,6 +55,7 @@ class Batch:
     bytes_done: int = 0  # compressed bytes of the task covered by this batch
     fatal: DumpError | None = None  # under on_error="stop": raise after storing ``items``
     last_page: str | None = None  # label of the last page read so far, for later errors
+    spill: str | None = None  # a file holding the items' payload (see ``run_tasks``'s ``pack``)
 
 
 def specs_for(
@@ -129,8 +131,10 @@ def run_span_task(spec: TaskSpec, transform: Transform) -> Batch:
     )
 
 
-def _run_span_task_packed(args: tuple[TaskSpec, Transform]) -> Batch:
-    return run_span_task(*args)
+def _run_span_task_packed(args: tuple[TaskSpec, Transform, Pack | None]) -> Batch:
+    spec, transform, pack = args
+    batch = run_span_task(spec, transform)
+    return batch if pack is None else pack(batch)
 
 
 def _transform_pages(args: tuple[list[RawPage], SiteInfo, Transform]) -> list[Any]:
@@ -258,13 +262,20 @@ def _spawn_without_main(transform: Transform) -> Iterator[None]:
         main.__spec__ = None
 
 
-def run_tasks(specs: list[TaskSpec], transform: Transform, *, workers: int = 1) -> Iterator[Batch]:
+def run_tasks(
+    specs: list[TaskSpec], transform: Transform, *, workers: int = 1, pack: Pack | None = None
+) -> Iterator[Batch]:
     """Batches of every task, in task order, the work spread over ``workers`` processes.
 
     Span tasks (multistream streams, plain ranges) run whole in the workers; whole-file tasks
     are split into pages here and their pages are transformed in the workers.
+
+    ``pack`` runs in a worker process on each span task's batch before it is sent back: it
+    may move a bulky payload out of ``items`` into a file named by ``Batch.spill`` (a pipe
+    costs the receiving process more CPU than a file it copies in the kernel). Batches this
+    process runs itself are not packed.
     """
-    yield from _name_pages_before(_batches(specs, transform, workers))
+    yield from _name_pages_before(_batches(specs, transform, workers, pack))
 
 
 def _name_pages_before(batches: Iterator[Batch]) -> Iterator[Batch]:
@@ -281,7 +292,9 @@ def _name_pages_before(batches: Iterator[Batch]) -> Iterator[Batch]:
         yield batch
 
 
-def _batches(specs: list[TaskSpec], transform: Transform, workers: int) -> Iterator[Batch]:
+def _batches(
+    specs: list[TaskSpec], transform: Transform, workers: int, pack: Pack | None = None
+) -> Iterator[Batch]:
     if workers <= 1 or not specs:
         for spec in specs:
             if spec.task.spans is None:
@@ -311,7 +324,7 @@ def _batches(specs: list[TaskSpec], transform: Transform, workers: int) -> Itera
             if shares and index % workers == 0:
                 pending.append(spec)
             else:
-                pending.append(pool.apply_async(_run_span_task_packed, ((spec, transform),)))
+                pending.append(pool.apply_async(_run_span_task_packed, ((spec, transform, pack),)))
 
         for _ in range(workers * 2):
             submit()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +15,7 @@ from wikipact.dumps.reader import Dump
 from wikipact.errors import DumpError
 from wikipact.model.codec import to_json
 from wikipact.model.raw import RawPage, SiteInfo
-from wikipact.run.local import run_tasks, specs_for
+from wikipact.run.local import Batch, run_tasks, specs_for
 from wikipact.wikitext.parse import parse_article
 
 
@@ -50,27 +52,58 @@ def parse_to_jsonl(
     on_error: str = "stop",
     progress: Callable[[int, int], None] | None = None,
     task_bytes: int | None = None,
+    spill_dir: str | None = None,
 ) -> ParseSummary:
     """Write one article record per page of every dump to ``out``; returns counts and errors.
 
     ``task_bytes`` sizes the parallel tasks (``Dump.tasks``); the records do not depend on
     it (only which pages survive damaged XML under ``on_error="skip"`` does).
+
+    With several workers, each worker writes its records to a file in a temporary folder of
+    ``spill_dir`` (the system's temporary folder by default; best on the file system of
+    ``out``), which is copied into ``out`` in task order and removed.
     """
+    if workers > 1:
+        with tempfile.TemporaryDirectory(prefix=".wikipact-parse-", dir=spill_dir) as spill:
+            return _parse_to_jsonl(
+                dumps, out, workers, namespaces, on_error, progress, task_bytes, spill
+            )
+    return _parse_to_jsonl(dumps, out, workers, namespaces, on_error, progress, task_bytes, None)
+
+
+def _parse_to_jsonl(
+    dumps: list[Dump],
+    out: BinaryIO,
+    workers: int,
+    namespaces: set[int] | None,
+    on_error: str,
+    progress: Callable[[int, int], None] | None,
+    task_bytes: int | None,
+    spill: str | None,
+) -> ParseSummary:
     summary = ParseSummary()
     transform = functools.partial(
         to_json_line, namespaces=frozenset(namespaces) if namespaces else None
     )
+    pack = functools.partial(spill_lines, directory=spill) if spill else None
     for dump in dumps:
         specs = specs_for(dump, on_error=on_error, tasks=dump.tasks(task_bytes))
-        for batch in run_tasks(specs, transform, workers=workers):
+        for batch in run_tasks(specs, transform, workers=workers, pack=pack):
             for namespace, is_redirect, line in batch.items:
                 summary.pages += 1
                 summary.by_namespace[namespace] += 1
                 summary.redirects += is_redirect
-                if line is not None:
+                if line is None:
+                    continue
+                summary.written += 1
+                if batch.spill is None:
                     out.write(line)
-                    summary.written += 1
                     summary.bytes_out += len(line)
+                else:
+                    summary.bytes_out += line
+            if batch.spill is not None:
+                append_file(batch.spill, out)
+                os.unlink(batch.spill)
             summary.errors.extend(batch.errors)
             if progress:
                 progress(len(batch.items), batch.bytes_done)
@@ -81,6 +114,49 @@ def parse_to_jsonl(
     if summary.errors:
         summary.status = "completed_with_errors"
     return summary
+
+
+def spill_lines(batch: Batch, directory: str) -> Batch:
+    """Worker side: the batch's JSON lines go to a new file in ``directory``; each item keeps
+    the length of its line in place of the line."""
+    fd, path = tempfile.mkstemp(dir=directory, suffix=".jsonl")
+    with os.fdopen(fd, "wb") as fh:
+        fh.writelines(line for _, _, line in batch.items if line is not None)
+    batch.items = [
+        (namespace, is_redirect, None if line is None else len(line))
+        for namespace, is_redirect, line in batch.items
+    ]
+    batch.spill = path
+    return batch
+
+
+def append_file(path: str, out: BinaryIO) -> None:
+    """Append the file at ``path`` to ``out``, copied in the kernel (``sendfile``) where the
+    system can, else through this process."""
+    with open(path, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        out.flush()
+        try:
+            target: int | None = out.fileno()
+        except (AttributeError, OSError, ValueError):  # a BytesIO, a closed or wrapped stream
+            target = None
+        sent = 0
+        if target is not None:
+            try:
+                while sent < size:
+                    step = os.sendfile(target, src.fileno(), sent, size - sent)
+                    if step == 0:
+                        break
+                    sent += step
+            except OSError:
+                if sent:
+                    raise  # part of the file went out: the rest cannot be told apart
+        if sent < size:
+            src.seek(sent)
+            shutil.copyfileobj(src, out, 1 << 20)
+        elif target is not None and out.seekable():
+            # the buffered writer caches its position: the kernel moved it
+            out.seek(os.lseek(target, 0, os.SEEK_CUR))
 
 
 def fsync_replace(tmp: str, final: str) -> None:
