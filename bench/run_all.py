@@ -429,8 +429,14 @@ def record_meta(peers_py: Path) -> None:
     dirty = subprocess.run(
         ["git", "-C", str(REPO), "status", "--porcelain", "src"], capture_output=True, text=True
     )
+    compiled = subprocess.run(
+        [str(PROJECT_PY), "-W", "ignore", "-c", "import wikipact.wikitext as w; print(w.COMPILED)"],
+        capture_output=True,
+        text=True,
+    )
     meta = {
         "peers": versions,
+        "wikipact_wikitext_compiled": compiled.stdout.strip() == "True",
         "python": sys.version.split()[0],
         "wikipact_commit": git.stdout.strip(),
         "wikipact_src_changes": len(dirty.stdout.splitlines()),
@@ -453,7 +459,8 @@ def report(tools: list[str]) -> str:
     parts = [
         f"Versions: {versions}; Python {meta.get('python', '?')}; wikipact tree "
         f"{meta.get('wikipact_commit', '?')} ({meta.get('wikipact_src_changes', '?')} changed "
-        f"files under src/ when the run started, {meta.get('recorded', '?')}).",
+        f"files under src/ when the run started, {meta.get('recorded', '?')}; wikitext modules "
+        f"{'compiled (mypyc)' if meta.get('wikipact_wikitext_compiled') else 'pure Python'}).",
         "",
         "## Main table",
         "",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create ./.venv and install wikipact into it (with test tools when given "dev").
-# Safe to rerun: it reinstalls only when pyproject.toml changed.
+# Safe to rerun: it reinstalls only when pyproject.toml or setup.py changed, and recompiles the
+# wikitext modules (setup.py: mypyc) only when their sources changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra="${1:-}"
@@ -13,8 +14,22 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=".venv/.wikipact-installed${extra:+-$extra}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+compiled=".venv/.wikipact-compiled"
+sources="$(cat setup.py src/wikipact/wikitext/*.py | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
+  echo "installing wikipact into .venv (the first time takes a few minutes) ..." >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".${extra:+[$extra]}"
   touch "$stamp"
+  echo "$sources" >"$compiled"
+  built=1
+elif [ -z "${WIKIPACT_PURE_PYTHON:-}" ] && [ "$(cat "$compiled" 2>/dev/null)" != "$sources" ]; then
+  echo "recompiling the wikitext modules (their sources changed) ..." >&2
+  .venv/bin/python -m pip install --quiet --no-deps -e .
+  echo "$sources" >"$compiled"
+  built=1
+fi
+if [ -n "${built:-}" ]; then
+  .venv/bin/python -W ignore -c 'import wikipact.wikitext as w
+print("wikitext modules:", "compiled (mypyc)" if w.COMPILED else "pure Python (see README, "Compiled parser")")' >&2
 fi

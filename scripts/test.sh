@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
-.venv/bin/ruff check src tests bench fuzz
-.venv/bin/ruff format --check src tests bench fuzz
+.venv/bin/ruff check src tests bench fuzz setup.py
+.venv/bin/ruff format --check src tests bench fuzz setup.py
 .venv/bin/python -m pytest "$@"
 if [ "$#" -eq 0 ]; then
   bash scripts/fuzz.sh

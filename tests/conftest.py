@@ -17,6 +17,13 @@ ENWIKI_PLAIN = DATA / "sample-enwiki-pages-articles.xml"
 MRWIKI_MULTISTREAM = DATA / "sample-mrwiki-pages-articles-multistream.xml.bz2"
 
 
+def pytest_report_header() -> str:
+    import wikipact.wikitext
+
+    kind = "compiled (mypyc)" if wikipact.wikitext.COMPILED else "pure Python"
+    return f"wikipact wikitext modules: {kind}"
+
+
 def corpus_available() -> bool:
     return (CORPUS / "inventory.jsonl").exists()
 

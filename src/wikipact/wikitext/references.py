@@ -59,7 +59,7 @@ def resolve(ctx: Context, used: set[int]) -> ResolvedRefs:
         if defining not in identifiers:
             source = ctx.refs[defining]
             if source.kind == "short":
-                identifiers[defining] = "cite_note-" + "".join(source.name.split())
+                identifiers[defining] = "cite_note-" + "".join((source.name or "").split())
             elif source.name:
                 identifiers[defining] = _identifier(source.group, source.name)
             else:
@@ -91,6 +91,7 @@ def _reference(ctx: Context, index: int, identifier: str, uses: int) -> Referenc
             ctx.warn("ref_undefined")
         return Reference(identifier=identifier, group=raw.group, name=raw.name, uses=uses)
     kind, metadata, whole = _citation(content, ctx)
+    links: tuple[ExternalLink, ...]
     if whole:  # the ref is one citation template: its text is the formatted citation
         text, links = format_citation(metadata), ()
     else:

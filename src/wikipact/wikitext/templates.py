@@ -355,8 +355,8 @@ def _parser_function(name: str, params: list[str], ctx: Context, depth: int) -> 
     if key == "#tag" and arg.casefold() == "ref" and params:
         call = make_template("ref", params)
         content = call.arg(1)
-        name = _unquote(call.named.get("name")) or None
-        return _cite(RawRef(name, _unquote(call.named.get("group")), content or None), ctx)
+        ref_name = _unquote(call.named.get("name")) or None
+        return _cite(RawRef(ref_name, _unquote(call.named.get("group")), content or None), ctx)
     if key in ("lc", "uc", "lcfirst", "ucfirst"):
         return {
             "lc": arg.lower(),
