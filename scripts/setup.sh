@@ -31,5 +31,5 @@ elif [ -z "${WIKIPACT_PURE_PYTHON:-}" ] && [ "$(cat "$compiled" 2>/dev/null)" !=
 fi
 if [ -n "${built:-}" ]; then
   .venv/bin/python -W ignore -c 'import wikipact.wikitext as w
-print("wikitext modules:", "compiled (mypyc)" if w.COMPILED else "pure Python (see README, "Compiled parser")")' >&2
+print("wikitext modules:", "compiled (mypyc)" if w.COMPILED else "pure Python (see the README, Compiled parser)")' >&2
 fi
