@@ -45,9 +45,10 @@ def _manifest(package: Path, digest: str) -> None:
 
 
 def test_a_source_edited_after_the_build_is_imported_from_the_source(
-    fake_build: tuple[Path, str],
+    fake_build: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     package, name = fake_build
+    monkeypatch.delenv("WIKIPACT_PURE_PYTHON", raising=False)
     _manifest(package, hashlib.sha256(b"WHERE = 'before the edit'\n").hexdigest())
     with pytest.warns(RuntimeWarning, match=r"hot\.py changed since .* compiled"):
         assert choose(package, name) is False

@@ -137,3 +137,20 @@ def test_frwiki_units_carry_their_exponents() -> None:
         "frwiki", "Sur {{unité|892|km|2}}, à {{unité|9.81|m|s|-2}}, {{unité|3,8|millions}}."
     )
     assert parsed.text == "Sur 892 km², à 9.81 m s⁻², 3,8 millions."
+
+
+def test_small_templates_of_ja_gl_el_mr_and_fr_show_their_text() -> None:
+    assert (
+        parse("jawiki", "北京語で{{ピン音|Xīnxiè}}と発音する。").text
+        == "北京語でXīnxièと発音する。"
+    )
+    assert parse("glwiki", "O seu xentilicio é {{Dic|cambadés}}.").text == (
+        "O seu xentilicio é cambadés."
+    )
+    assert parse(
+        "elwiki", "Η {{Redwd|Σούκρια|Q7504854|Σούκρια Μπαρακζάι}} και {{Redwd|Άλλη|Q1}}."
+    ).text == ("Η Σούκρια Μπαρακζάι και Άλλη.")
+    assert parse("mrwiki", "आय {{रुपया}}१,२८,००० होती.").text == "आय ₹१,२८,००० होती."
+    assert parse("frwiki", "Dans le {{18e arrondissement de Paris}}, en 1932.").text == (
+        "Dans le 18e arrondissement de Paris, en 1932."
+    )

@@ -1844,6 +1844,10 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "color": "the text (last positional) of a colouring template",
     "tsl": "the local title or display text of a translated-link template (zhwiki {{tsl}})",
     "currency": "the currency's sign and the amount ({{US$|5 million}} -> 'US$5 million')",
+    "currency_code": "an amount and its ISO code as readers see them ({{Currency|11|EUR}} -> '€11')",
+    "range": "the positional arguments joined by an en dash ({{Dash year|1943|1945}} -> '1943–1945')",
+    "us_patent": "'U.S. patent' and the grouped number ({{US patent|1781541}})",
+    "red_link": "the label (third positional) or the title of a missing article (elwiki {{Redwd}})",
     "join": "the positional arguments run together ({{chem|H|2|O}} -> 'H2O')",
     "gaps": "the positional arguments separated by spaces ({{gaps|1|234}} -> '1 234')",
     "lit": "'lit. \"...\"' around the first positional (a literal translation)",
@@ -2155,7 +2159,7 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
     dict.fromkeys(["به انگلیسی", "بالإنجليزية", "بالإنجليزي"], "passthrough"),
     # money, formulas, typography
     dict.fromkeys(
-        _words_list("us$|usd|gbp|£|€|eur|euro|jpy|¥|yen|inr|₹|a$|cad|c$|nzd|chf|cny|rmb"),
+        _words_list("us$|usd|gbp|£|€|eur|euro|jpy|¥|yen|inr|₹|a$|cad|c$|nzd|chf|cny|rmb|रुपया|रुपये"),
         "currency",
     ),
     dict.fromkeys(["chem", "chem2", "chemf", "ce"], "join"),
@@ -2172,6 +2176,7 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
         "abbr",
     ),
     dict.fromkeys(["gaps"], "gaps"),
+    dict.fromkeys(["dash year", "year range"], "range"),
     dict.fromkeys(["lit", "literally", "literal translation"], "lit"),
     # short citations and footnotes
     dict.fromkeys(["sfn", "sfnp", "sfnm", "sfn2"], "sfn"),
@@ -2397,6 +2402,10 @@ LANGUAGE_INLINE_ALIASES: dict[str, dict[str, str]] = {
     "it": _table({"citazione": "quote", "bio": "bio"}),
     "he": _table({"הערה": "footnote", "ה": "footnote"}),
     "zh": _table({"bd": "zh_life", "bda": "zh_life"}),
+    "ja": _table({"ピン音": "abbr"}),  # pinyin: the romanisation as written
+    "gl": _table({"dic": "abbr"}),  # a word linked to its dictionary entry
+    "el": _table({"redwd": "red_link"}),  # a missing article, with its Wikidata item
+    "en": _table({"currency": "currency_code", "us patent": "us_patent"}),
 }
 
 #: Templates whose output is not prose: images and galleries, maps, charts, tables and table
@@ -2722,7 +2731,10 @@ _IPA_TEMPLATE = re.compile(r"^(?:ipa|ipac|ipa audio|ipa lang)-[a-z]{2,3}(?:-[a-z
 _ICON_TEMPLATE = re.compile(r"^[a-z]{2,3}(?:-[a-z]+)? icon$")
 _FR_ORDINAL = re.compile(r"^(?:\d+|[ivxlcdm]+)(?:e|er|re|ère|ème|es|ers|res|d|nd|nde)$")
 # frwiki's centuries and millennia named in full: {{XXe siècle}}, {{IIIe siècle av. J.-C.}}
-_FR_CENTURY_NAME = re.compile(r"^[ivxlcdm]+(?:e|er) (?:siècle|millénaire)(?: av\. j\.-c\.)?$")
+_FR_CENTURY_NAME = re.compile(
+    r"^(?:[ivxlcdm]+(?:e|er) (?:siècle|millénaire)(?: av\. j\.-c\.)?"
+    r"|\d+(?:e|er) arrondissement(?: d(?:e |u |')\S.*)?)$"  # {{18e arrondissement de Paris}}
+)
 _COUNTRY_FLAG = re.compile(r"^([a-z]{3})(?:-?\d{4}|-d|-old|old)?$")
 _ROMAN = re.compile(r"^[ivxlcdm]+$")
 

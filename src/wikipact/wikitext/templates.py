@@ -854,14 +854,39 @@ def _fr_time(call: Template, ctx: Context, depth: int) -> str:
 
 _CURRENCY_SIGNS = {
     "us$": "US$", "usd": "US$", "gbp": "£", "£": "£", "€": "€", "eur": "€", "euro": "€",
-    "jpy": "¥", "¥": "¥", "yen": "¥", "inr": "₹", "₹": "₹", "a$": "A$",
+    "jpy": "¥", "¥": "¥", "yen": "¥", "inr": "₹", "₹": "₹", "a$": "A$", "aud": "A$",
     "cad": "C$", "c$": "C$", "nzd": "NZ$", "chf": "CHF ", "cny": "CN¥", "rmb": "CN¥",
+    "रुपया": "₹", "रुपये": "₹",
 }  # fmt: skip
 
 
 def _currency(call: Template, ctx: Context, depth: int) -> str:
-    amount = _first(call, ctx, depth)
-    return f"{_CURRENCY_SIGNS.get(call.key, '')}{amount}" if amount else ""
+    """``{{US$|5 million}}``: the sign and the amount; alone (``{{रुपया}}``), the sign."""
+    return f"{_CURRENCY_SIGNS.get(call.key, '')}{_first(call, ctx, depth)}"
+
+
+def _currency_code(call: Template, ctx: Context, depth: int) -> str:
+    """enwiki ``{{Currency|11|EUR}}``: "€11"; a code without a sign follows the amount."""
+    amount, code = _first(call, ctx, depth), _x(call, ctx, depth, 2)
+    sign = _CURRENCY_SIGNS.get(code.casefold())
+    if sign:
+        return f"{sign}{amount}"
+    return f"{amount} {code}".strip()
+
+
+def _range(call: Template, ctx: Context, depth: int) -> str:
+    return "–".join(part for part in _positionals(call, ctx, depth) if part)
+
+
+def _us_patent(call: Template, ctx: Context, depth: int) -> str:
+    number = _first(call, ctx, depth)
+    if number.isdigit():
+        number = f"{int(number):,}"
+    return f"U.S. patent {number}" if number else ""
+
+
+def _red_link(call: Template, ctx: Context, depth: int) -> str:
+    return _x(call, ctx, depth, 3) or _first(call, ctx, depth)
 
 
 def _join(call: Template, ctx: Context, depth: int) -> str:
@@ -992,6 +1017,10 @@ _RENDERERS: dict[str, Renderer] = {
     "bio": _bio,
     "footnote": _footnote,
     "currency": _currency,
+    "currency_code": _currency_code,
+    "range": _range,
+    "us_patent": _us_patent,
+    "red_link": _red_link,
     "join": _join,
     "gaps": _gaps,
     "lit": _lit,
