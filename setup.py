@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ COMPILED = [
     "typography",
 ]
 MANIFEST = "_compiled.json"
+GROUP = "wikipact_wikitext"  # the shared library of the compiled modules: GROUP__mypyc
 # setup.py runs for metadata too: compile only for the commands that build the package
 BUILD_COMMANDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "develop", "install"}
 
@@ -53,12 +55,12 @@ def ext_modules() -> list[Any]:
     try:
         from mypyc.build import mypycify
 
-        return mypycify(
+        extensions = mypycify(
             # modules they import are read for their types, not checked (nor compiled)
             ["--follow-imports=silent", "--ignore-missing-imports"]
             + [str(source_of(m).relative_to(HERE)) for m in COMPILED],
             opt_level="3",
-            group_name="wikipact_wikitext",
+            group_name=GROUP,
         )
     except (Exception, SystemExit) as exc:  # mypyc exits on a type error
         sys.stderr.write(
@@ -66,21 +68,38 @@ def ext_modules() -> list[Any]:
             "installing them as pure Python (same behaviour, slower)\n"
         )
         return []
+    for extension in extensions:
+        extension.optional = True  # no C compiler: the install goes on, without them
+    return extensions
 
 
 class BuildExt(build_ext):
-    """Writes, beside the compiled modules, the hash of each one's source."""
+    """Writes, beside the compiled modules, the hash of each one's source: only when every
+    extension was built (a failed optional one leaves the sources in use)."""
 
     def run(self) -> None:
+        target = Path(self.get_ext_fullpath(f"{PACKAGE}.{COMPILED[0]}")).parent
+        manifest_path = target / MANIFEST
+        manifest_path.unlink(missing_ok=True)  # until this build is known to be complete
+        started = time.time() - 1
         super().run()
         if not self.extensions:
             return
-        target = Path(self.get_ext_fullpath(f"{PACKAGE}.{COMPILED[0]}")).parent
-        target.mkdir(parents=True, exist_ok=True)
+        outputs = [Path(self.get_ext_fullpath(e.name)) for e in self.extensions]
+        built = all(o.exists() and o.stat().st_mtime >= started for o in outputs)
+        if not built:
+            manifest_path.unlink(missing_ok=True)
+            sys.stderr.write(
+                "wikipact: the wikitext modules could not be compiled (is a C compiler "
+                "installed?); they run as pure Python (same behaviour, slower)\n"
+            )
+            return
         from hashlib import sha256
 
-        manifest = {m: sha256(source_of(m).read_bytes()).hexdigest() for m in COMPILED}
-        (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        modules = {m: sha256(source_of(m).read_bytes()).hexdigest() for m in COMPILED}
+        manifest = {"group": f"{GROUP}__mypyc", "modules": modules}
+        target.mkdir(parents=True, exist_ok=True)
+        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
 setup(ext_modules=ext_modules(), cmdclass={"build_ext": BuildExt})

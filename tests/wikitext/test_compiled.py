@@ -29,6 +29,7 @@ def fake_build(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     (package / "__init__.py").write_text("")
     (package / "hot.py").write_text("WHERE = 'source'\n")
     (package / f"hot{SUFFIX}").write_bytes(b"")  # never loaded: the test checks the source is
+    (tmp_path / "wp_fake_group.py").write_text("")  # stands in for the compiled library
     sys.path.insert(0, str(tmp_path))
     finders = list(sys.meta_path)
     try:
@@ -40,8 +41,8 @@ def fake_build(tmp_path: Path) -> Iterator[tuple[Path, str]]:
             del sys.modules[name]
 
 
-def _manifest(package: Path, digest: str) -> None:
-    (package / MANIFEST).write_text(json.dumps({"hot": digest}))
+def _manifest(package: Path, digest: str, group: str = "wp_fake_group") -> None:
+    (package / MANIFEST).write_text(json.dumps({"group": group, "modules": {"hot": digest}}))
 
 
 def test_a_source_edited_after_the_build_is_imported_from_the_source(
@@ -55,6 +56,20 @@ def test_a_source_edited_after_the_build_is_imported_from_the_source(
     module = importlib.import_module(f"{name}.hot")
     assert module.__file__ == str(package / "hot.py")
     assert module.WHERE == "source"
+
+
+@pytest.mark.parametrize("manifest", ["none", "no library"])
+def test_compiled_files_without_a_complete_build_are_not_used(
+    fake_build: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, manifest: str
+) -> None:
+    package, name = fake_build
+    monkeypatch.delenv("WIKIPACT_PURE_PYTHON", raising=False)
+    if manifest == "no library":
+        digest = hashlib.sha256((package / "hot.py").read_bytes()).hexdigest()
+        _manifest(package, digest, group="wp_fake_missing_library")
+    with pytest.warns(RuntimeWarning, match="no record of a complete build"):
+        assert choose(package, name) is False
+    assert importlib.import_module(f"{name}.hot").__file__ == str(package / "hot.py")
 
 
 def test_a_build_matching_its_sources_is_used(

@@ -44,28 +44,35 @@ class _Sources(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, source)
 
 
-def _compiled_modules(directory: Path) -> dict[str, str]:
-    """Compiled module name -> hash of the source it was compiled from (empty: none built)."""
+def _built(directory: Path) -> tuple[list[str], dict[str, str] | None]:
+    """The modules of ``directory`` that have a compiled file beside them, and the manifest's
+    hash of each one's source (``None``: no complete build recorded, or its library is gone)."""
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    # "links.cpython-311-x86_64-linux-gnu.so" is module "links" (a module name has no dot)
+    present = sorted(
+        {path.name.split(".", 1)[0] for path in directory.iterdir() if path.name.endswith(suffixes)}
+    )
+    if not present:
+        return [], None
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-    suffixes = importlib.machinery.EXTENSION_SUFFIXES
-    return {
-        name: digest
-        for name, digest in manifest.items()
-        if any((directory / f"{name}{suffix}").exists() for suffix in suffixes)
-    }
+        digests = dict(manifest["modules"])
+        group = manifest["group"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return present, None
+    if importlib.util.find_spec(group) is None:
+        return present, None
+    return present, digests
 
 
 def choose(directory: Path = HERE, package: str = PACKAGE) -> bool:
     """Set up the imports of the compiled modules of ``package`` (in ``directory``); returns
     whether the compiled ones are used."""
-    built = _compiled_modules(directory)
-    if not built:
+    present, digests = _built(directory)
+    if not present:
         return False
-    stale = []
-    for name, digest in built.items():
+    stale = [name for name in present if digests is None or name not in digests]
+    for name, digest in (digests or {}).items():
         try:
             current = hashlib.sha256((directory / f"{name}.py").read_bytes()).hexdigest()
         except OSError:
@@ -74,15 +81,25 @@ def choose(directory: Path = HERE, package: str = PACKAGE) -> bool:
             stale.append(name)
     pure = bool(os.environ.get("WIKIPACT_PURE_PYTHON"))
     if stale and not pure:
+        why = (
+            "the compiled wikitext modules have no record of a complete build (it failed or "
+            "was interrupted)"
+            if digests is None
+            else f"{', '.join(f'{n}.py' for n in stale)} changed since the wikitext modules "
+            "were compiled"
+        )
         warnings.warn(
-            f"wikipact: {', '.join(f'{n}.py' for n in stale)} changed since the wikitext modules "
-            "were compiled; running the sources (same results, slower). Rebuild with "
+            f"wikipact: {why}; running the sources (same results, slower). Rebuild with "
             "`bash scripts/setup.sh` (or `pip install -e .`).",
             RuntimeWarning,
             stacklevel=2,
         )
     if stale or pure:
-        sources = {f"{package}.{name}": directory / f"{name}.py" for name in built}
+        sources = {
+            f"{package}.{name}": directory / f"{name}.py"
+            for name in present
+            if (directory / f"{name}.py").exists()
+        }
         # Just before the finder of installed modules: finders that wrap the ones after them
         # (a fuzzer's coverage instrumentation) still see these imports.
         finders = sys.meta_path
