@@ -88,7 +88,9 @@ class BuildExt(build_ext):
         outputs = [Path(self.get_ext_fullpath(e.name)) for e in self.extensions]
         built = all(o.exists() and o.stat().st_mtime >= started for o in outputs)
         if not built:
-            manifest_path.unlink(missing_ok=True)
+            for output in outputs:  # left by an earlier build: not this source's
+                if output.exists() and output.stat().st_mtime < started:
+                    output.unlink()
             sys.stderr.write(
                 "wikipact: the wikitext modules could not be compiled (is a C compiler "
                 "installed?); they run as pure Python (same behaviour, slower)\n"
