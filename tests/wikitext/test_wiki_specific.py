@@ -154,3 +154,23 @@ def test_small_templates_of_ja_gl_el_mr_and_fr_show_their_text() -> None:
     assert parse("frwiki", "Dans le {{18e arrondissement de Paris}}, en 1932.").text == (
         "Dans le 18e arrondissement de Paris, en 1932."
     )
+
+
+def test_category_and_file_names_no_table_knows_are_learnt_from_the_page() -> None:
+    # A minidump wrapped in another wiki's <siteinfo>; Hausa's names are in no table here.
+    wikitext = (
+        "Kano birni ne a Najeriya.\n\n[[Hoto:Kano.jpg|thumb|Birnin Kano]]\nWani abu.\n\n"
+        "[[Rukuni:Birane]]\n[[Rukuni:Najeriya|Kano]]\n[[de:Kano]]\n"
+    )
+    parsed = parse("hawiki", wikitext, "Kano")
+    assert parsed.text == "Kano birni ne a Najeriya.\n\nWani abu."
+    assert parsed.categories == ("Birane", "Najeriya")
+    assert parsed.images == 1
+    assert parsed.warnings == {"category_namespace_learnt": 1, "file_namespace_learnt": 1}
+
+
+def test_known_or_ambiguous_page_endings_teach_nothing() -> None:
+    for ending in ("[[Category:Cities]]\n[[de:Kano]]", "[[Portal:Africa]]", "[[Kano]]"):
+        parsed = parse("hawiki", f"Kano birni ne.\n\n[[Hoto:Kano.jpg|thumb|Birni]]\n{ending}\n")
+        assert "category_namespace_learnt" not in parsed.warnings, ending
+        assert "Birni" in parsed.text  # an unknown prefix stays a link: its caption is text

@@ -33,6 +33,7 @@ from wikipact.wikitext.context import Context
 from wikipact.wikitext.inline import strip_formatting
 from wikipact.wikitext.layout import Layout, build, section_tree
 from wikipact.wikitext.links import file_order, make_links, replace_links
+from wikipact.wikitext.prefixes import learn_prefixes
 from wikipact.wikitext.references import resolve
 from wikipact.wikitext.sentences import split_sentences
 from wikipact.wikitext.tables import extract_tables
@@ -73,6 +74,7 @@ class ParsedPage:
 def parse_wikitext(wikitext: str, site: SiteInfo, title: str) -> ParsedPage:
     ctx = Context(site=site, title=title)
     text = strip_comments(wikitext)
+    learn_prefixes(text, ctx)
     text = protect_tags(text, ctx.protected, ctx.warnings)
     text = extract_refs(text, ctx.refs, ctx.warnings)
     text = language_variants(text)
