@@ -62,11 +62,11 @@ _MEDIA_LINK = re.compile(
 
 def learn_prefixes(wikitext: str, ctx: Context) -> None:
     """Add to ``ctx`` the category (and then file) prefixes this page shows and nothing knew."""
-    if "[[" not in wikitext[-TAIL:]:
+    tail = wikitext[-TAIL:]
+    if "[[" not in tail:
         return
-    known = _known(ctx.site) | ctx.file_prefixes | ctx.category_prefixes | ctx.template_prefixes
     category = None
-    for line in reversed(wikitext[-TAIL:].split("\n")):
+    for line in reversed(tail.split("\n")):
         line = line.strip()
         if not line or line.startswith(("{{", "}}", "__")):
             continue  # stub and navigation templates, magic words: they may follow categories
@@ -76,17 +76,27 @@ def learn_prefixes(wikitext: str, ctx: Context) -> None:
         prefix = _key(match.group(1))
         if prefix in langdata.INTERWIKI_LANGUAGE_CODES:
             continue  # older pages end with their interlanguage links
-        if prefix not in known and not prefix.isdigit():
+        if not _is_known(prefix, ctx) and not prefix.isdigit():
             category = prefix
         break
     if category is None:
         return
     ctx.category_prefixes = ctx.category_prefixes | {category}
     ctx.warn("category_namespace_learnt")
-    files = {_key(m.group(1)) for m in _MEDIA_LINK.finditer(wikitext)} - known - {category}
+    files = {_key(m.group(1)) for m in _MEDIA_LINK.finditer(wikitext)} - {category}
+    files = {prefix for prefix in files if not _is_known(prefix, ctx)}
     if files:
         ctx.file_prefixes = ctx.file_prefixes | files
         ctx.warn("file_namespace_learnt", len(files))
+
+
+def _is_known(prefix: str, ctx: Context) -> bool:
+    return (
+        prefix in ctx.category_prefixes
+        or prefix in ctx.file_prefixes
+        or prefix in ctx.template_prefixes
+        or prefix in _known(ctx.site)
+    )
 
 
 def _key(prefix: str) -> str:
