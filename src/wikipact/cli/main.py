@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -57,6 +58,10 @@ def _interrupted() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # What is loaded by now (the modules, their tables and compiled patterns) lives as long as
+    # the process: the garbage collector stops scanning it on every full collection (about 2 %
+    # of a parse's CPU). Objects made later are collected as before.
+    gc.freeze()
     try:
         code = app(standalone_mode=False)
     except WikipactError as exc:

@@ -11,6 +11,7 @@ flight, which bounds memory.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import sys
@@ -132,12 +133,14 @@ def run_span_task(spec: TaskSpec, transform: Transform) -> Batch:
 
 
 def _run_span_task_packed(args: tuple[TaskSpec, Transform, Pack | None]) -> Batch:
+    _freeze_once()
     spec, transform, pack = args
     batch = run_span_task(spec, transform)
     return batch if pack is None else pack(batch)
 
 
 def _transform_pages(args: tuple[list[RawPage], SiteInfo, Transform]) -> list[Any]:
+    _freeze_once()
     pages, site, transform = args
     return [transform(page, site) for page in pages]
 
@@ -233,6 +236,20 @@ def _take(errors: list[DumpError]) -> list[DumpError]:
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops the pool and records the interruption."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_FROZEN = False
+
+
+def _freeze_once() -> None:
+    """In a worker, once its first task has loaded the transform's modules: what the worker
+    holds then (modules, their tables and compiled patterns) lives as long as it does, so the
+    garbage collector stops scanning it on every full collection (``gc.freeze``; about 2 % of a
+    parse's CPU). The objects each page makes are collected as before."""
+    global _FROZEN
+    if not _FROZEN:
+        _FROZEN = True
+        gc.freeze()
 
 
 @contextmanager
