@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -63,57 +64,51 @@ def parse_to_jsonl(
     ``spill_dir`` (the system's temporary folder by default; best on the file system of
     ``out``), which is copied into ``out`` in task order and removed.
     """
-    if workers > 1:
-        with tempfile.TemporaryDirectory(prefix=".wikipact-parse-", dir=spill_dir) as spill:
-            return _parse_to_jsonl(
-                dumps, out, workers, namespaces, on_error, progress, task_bytes, spill
-            )
-    return _parse_to_jsonl(dumps, out, workers, namespaces, on_error, progress, task_bytes, None)
-
-
-def _parse_to_jsonl(
-    dumps: list[Dump],
-    out: BinaryIO,
-    workers: int,
-    namespaces: set[int] | None,
-    on_error: str,
-    progress: Callable[[int, int], None] | None,
-    task_bytes: int | None,
-    spill: str | None,
-) -> ParseSummary:
-    summary = ParseSummary()
-    transform = functools.partial(
-        to_json_line, namespaces=frozenset(namespaces) if namespaces else None
+    spill_folder = (
+        tempfile.TemporaryDirectory(prefix=".wikipact-parse-", dir=spill_dir)
+        if workers > 1
+        else contextlib.nullcontext(None)
     )
-    pack = functools.partial(spill_lines, directory=spill) if spill else None
-    for dump in dumps:
-        specs = specs_for(dump, on_error=on_error, tasks=dump.tasks(task_bytes))
-        for batch in run_tasks(specs, transform, workers=workers, pack=pack):
-            for namespace, is_redirect, line in batch.items:
-                summary.pages += 1
-                summary.by_namespace[namespace] += 1
-                summary.redirects += is_redirect
-                if line is None:
-                    continue
-                summary.written += 1
-                if batch.spill is None:
-                    out.write(line)
-                    summary.bytes_out += len(line)
-                else:
-                    summary.bytes_out += line
-            if batch.spill is not None:
-                append_file(batch.spill, out)
-                os.unlink(batch.spill)
-            summary.errors.extend(batch.errors)
-            if progress:
-                progress(len(batch.items), batch.bytes_done)
-            if batch.fatal is not None:
-                summary.errors.append(batch.fatal)
-                summary.status = "failed"
-                return summary
-    if summary.errors:
-        summary.status = "completed_with_errors"
-    return summary
+    with spill_folder as spill:
+        summary = ParseSummary()
+        transform = functools.partial(
+            to_json_line, namespaces=frozenset(namespaces) if namespaces else None
+        )
+        pack = functools.partial(spill_lines, directory=spill) if spill else None
+        for dump in dumps:
+            specs = specs_for(dump, on_error=on_error, tasks=dump.tasks(task_bytes))
+            for batch in run_tasks(specs, transform, workers=workers, pack=pack):
+                _write(batch, out, summary)
+                if progress:
+                    progress(len(batch.items), batch.bytes_done)
+                if batch.fatal is not None:
+                    summary.errors.append(batch.fatal)
+                    summary.status = "failed"
+                    return summary
+        if summary.errors:
+            summary.status = "completed_with_errors"
+        return summary
+
+
+def _write(batch: Batch, out: BinaryIO, summary: ParseSummary) -> None:
+    """Write a batch's records to ``out`` (from its spill file when a worker wrote one), and
+    count its pages and errors."""
+    for namespace, is_redirect, line in batch.items:
+        summary.pages += 1
+        summary.by_namespace[namespace] += 1
+        summary.redirects += is_redirect
+        if line is None:
+            continue
+        summary.written += 1
+        if batch.spill is None:
+            out.write(line)
+            summary.bytes_out += len(line)
+        else:
+            summary.bytes_out += line  # the length of a line its spill file holds
+    if batch.spill is not None:
+        append_file(batch.spill, out)
+        os.unlink(batch.spill)
+    summary.errors.extend(batch.errors)
 
 
 def spill_lines(batch: Batch, directory: str) -> Batch:
