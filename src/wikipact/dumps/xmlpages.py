@@ -13,6 +13,12 @@ byte of markup:
 Bare ``<page>`` fragments without a ``<mediawiki>`` root (cut from a dump by hand, or one stream of
 a multistream dump) are wrapped in a synthetic root. A document that ends inside a page raises
 ``DamagedDumpError`` after every complete page before it has been yielded.
+
+Completeness is checked here, not left to the XML library: ``EndTags`` counts the ``</page>`` and
+``</siteinfo>`` end tags in the bytes actually fed, and a page (or site info) is yielded only when
+its end tag is among them. When the input ends early, libxml2 may raise, or (lxml 6.2 and newer)
+also report the open elements as ended with whatever they held so far; either way a page whose
+``</page>`` never arrived is damage (``xml_truncated``), never a page.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 from lxml import etree
 
@@ -37,6 +44,56 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _PROLOG_LIMIT = 1 << 16  # bytes allowed before the first element
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.\-]*(?::[\w.\-]+)?)")
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>")
+
+
+class EndTags:
+    """Counts the ``</page>`` and ``</siteinfo>`` end tags in a byte stream fed chunk by chunk.
+
+    Only markup counts: ``<`` in text and attribute values is always escaped, and comments and
+    CDATA sections (which MediaWiki never writes, but a hand-made file might) are skipped, so a
+    ``</page>`` inside them is not taken for the end of a page. A tag split between two chunks is
+    counted once, when its ``>`` arrives.
+    """
+
+    _TOKEN = re.compile(
+        rb"<!--|<!\[CDATA\[|<\?|</(?:[A-Za-z_][\w.\-]*:)?(page|siteinfo)[ \t\r\n]*>"
+    )
+    _CLOSERS: ClassVar[dict[bytes, bytes]] = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+    _CARRY_LIMIT = 4096  # a longer unfinished tag can only be under-counted: reported as damage
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self.siteinfo = 0
+        self._carry = b""
+        self._closer: bytes | None = None  # inside a comment or CDATA section: what ends it
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._carry + chunk if self._carry else chunk
+        pos = 0
+        while True:
+            if self._closer is not None:
+                end = data.find(self._closer, pos)
+                if end < 0:
+                    self._carry = data[max(pos, len(data) - len(self._closer) + 1) :]
+                    return
+                pos = end + len(self._closer)
+                self._closer = None
+            match = self._TOKEN.search(data, pos)
+            if match is None:
+                break
+            pos = match.end()
+            name = match.group(1)
+            if name is None:
+                self._closer = self._CLOSERS[match.group(0)]
+            elif name == b"page":
+                self.pages += 1
+            else:
+                self.siteinfo += 1
+        # keep a markup construct that may go on in the next chunk: a '<' with no '>' after it
+        last = data.rfind(b"<", pos)
+        self._carry = data[last:] if last >= 0 and data.find(b">", last) < 0 else b""
+        if len(self._carry) > self._CARRY_LIMIT:
+            self._carry = self._carry[-self._CARRY_LIMIT :]
 
 
 def _local(tag: object) -> str:
@@ -368,6 +425,10 @@ class PageStream:
         self._lines = 1
         self.error_line: int | None = None
         self._location_hint = location_hint
+        self._end_tags = EndTags()  # what the input really closed (see the module docstring)
+        self._pages_ended = 0  # pages the parser reported ended, whole or not
+        self._siteinfo_ended = 0
+        self._ended = False  # close() was called: the input is over
 
     def location(self) -> DumpLocation:
         base = self._location_hint() if self._location_hint else DumpLocation(file=self.name)
@@ -401,6 +462,7 @@ class PageStream:
                 wrapped = b"<mediawiki>" + _XML_DECL.sub(b"", chunk, count=1)
                 self._added = len(wrapped) - len(chunk)
                 chunk = wrapped
+        self._end_tags.feed(chunk)
         try:
             self._parser.feed(chunk)
         except etree.XMLSyntaxError as exc:
@@ -447,6 +509,8 @@ class PageStream:
                 hint="Pass a MediaWiki XML export (pages-articles, pages-meta-current ...).",
             )
         closes_root = self.header.fragment if ends_document is None else not ends_document
+        # an element ended now without its end tag is a cut, unless the document goes on after
+        self._ended = ends_document is not False
         try:
             if closes_root:
                 self._parser.feed(b"</mediawiki>")
@@ -489,9 +553,15 @@ class PageStream:
                     "version": parent.get("version") or "",
                 }
             if tag == "siteinfo":
+                self._siteinfo_ended += 1
+                if self._siteinfo_ended > self._end_tags.siteinfo:
+                    raise self._unfinished(element, "<siteinfo>")
                 self.siteinfo_fields = parse_siteinfo(element, self.root_attrs)
                 _release(element)
                 continue
+            self._pages_ended += 1
+            if self._pages_ended > self._end_tags.pages:
+                raise self._unfinished(element, "page")
             try:
                 page = self._builder.build(element, self.location)
             except PageError as exc:
@@ -504,6 +574,25 @@ class PageStream:
             self.pages_read += 1
             self.last_good = page.label
             yield page
+
+    def _unfinished(self, element: etree._Element, what: str) -> DamagedDumpError:
+        """The parser ended an element whose end tag was never read: the input stopped in it."""
+        title = element.findtext("{*}title") if what == "page" else None
+        name = f"page {title!r}" if title is not None else what
+        if self._ended:
+            kind = "xml_truncated"
+            detail = f"the XML ends inside {name}, before its closing tag (the dump was cut short)"
+        else:
+            kind = "xml_error"
+            detail = f"malformed XML: {name} is not closed where this part of the dump ends"
+        error = DamagedDumpError(
+            kind,
+            f"{detail}; the part of it that was read is not kept",
+            self.location(),
+            hint="Every complete page before this point was read.",
+        )
+        _release(element)
+        return error
 
 
 def _release(element: etree._Element) -> None:
