@@ -89,16 +89,79 @@ def test_rotation_keeps_the_old_key_for_its_grace_period_only(app, partners: Par
     assert access.authenticate(secret, now=later).partner == "acme"
 
 
-def test_expired_keys_are_rejected(app) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "expires",
+    [
+        "2030-06-01T11:21:44+05:00",  # 06:21:44 UTC: sorts after 06:21:44Z as text
+        "2030-06-01T06:21:44Z",
+        "2030-06-01T06:21:44.000+00:00",
+        "2030-05-31T20:21:44-10:00",
+        "2030-06-01 01:21:44-05:00",
+        "2030-06-01T12:06:44+0545",  # Nepal
+    ],
+)
+def test_keys_expire_at_the_same_instant_whatever_the_offset(
+    app, client: TestClient, partners: Partners, expires: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Each form names 2030-06-01 06:21:44 UTC: the key works until then, and not after."""
+    from datetime import UTC, datetime, timedelta
+
+    access = app.state.services.access
+    access.add_partner("temp", "Temp", actor="test")
+    access.add_agreement(
+        "temp", name="all", projects=["*"], channels=["on-demand", "snapshots"],
+        starts="2026-01-01", rate_limit=1000, burst=1000, actor="test",
+    )  # fmt: skip
+    key, secret = access.create_key("temp", label="short", expires_at=expires, actor="test")
+    assert key.expires_at == "2030-06-01T06:21:44Z"
+    instant = datetime(2030, 6, 1, 6, 21, 44, tzinfo=UTC)
+    before, after = instant - timedelta(seconds=1), instant + timedelta(minutes=30)
+    for moment, status in ((before, 200), (instant, 401), (after, 401)):
+        access.clock = lambda moment=moment: moment
+        for path in ("/v2/articles/Anarchism", "/v2/keys"):
+            response = client.get(path, headers=auth(secret))
+            assert response.status_code == status, (expires, moment, path, response.text)
+        if status == 401:
+            assert "expired" in response.json()["message"]
+
+
+def test_a_key_stored_with_an_offset_by_an_older_version_expires_on_time(app) -> None:  # type: ignore[no-untyped-def]
+    """Rows written before expiry was normalised keep the text they were given."""
+    import sqlite3
+    from datetime import UTC, datetime
+
     from wikipact.errors import AuthenticationError
 
     access = app.state.services.access
     access.add_partner("temp", "Temp", actor="test")
-    _, secret = access.create_key(
-        "temp", label="short", expires_at="2026-01-01T00:00:00Z", actor="test"
-    )
+    key, secret = access.create_key("temp", label="old", actor="test")
+    with sqlite3.connect(access.path) as conn:
+        conn.execute(
+            "UPDATE access_keys SET expires_at=? WHERE identifier=?",
+            ("2030-06-01T11:21:44+05:00", key.identifier),
+        )
+    access.authenticate(secret, now=datetime(2030, 6, 1, 6, 21, 43, tzinfo=UTC))
     with pytest.raises(AuthenticationError, match="expired"):
-        access.authenticate(secret)
+        access.authenticate(secret, now=datetime(2030, 6, 1, 6, 51, 44, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [
+        ("2030-06-01T06:21:44", "time zone"),
+        ("tomorrow", "time zone"),
+        ("2030-02-30", "calendar day"),
+        ("2030-06-01T25:00:00Z", "ISO 8601"),
+        ("2020-01-01T00:00:00Z", "not in the future"),
+    ],
+)
+def test_an_ambiguous_or_past_expiry_is_refused(app, expires: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    from wikipact.errors import ConfigError
+
+    access = app.state.services.access
+    access.add_partner("temp", "Temp", actor="test")
+    with pytest.raises(ConfigError, match=message):
+        access.create_key("temp", label="bad", expires_at=expires, actor="test")
 
 
 def test_every_account_change_is_in_the_append_only_audit_log(app, partners: Partners) -> None:  # type: ignore[no-untyped-def]

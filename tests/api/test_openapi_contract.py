@@ -268,8 +268,10 @@ def test_search_accepts_any_unicode_query(db) -> None:  # type: ignore[no-untype
         ({}, {"Last-Event-ID": "9" * 40}, 200),  # not a cursor we could have sent: from now
         ({}, {"Last-Event-ID": "-1"}, 200),
         ({"cursor": "0", "limit": "1"}, {}, 200),
-        ({"since": "\x00"}, {}, 200),
-        ({"since": "9999-99-99T99:99:99Z"}, {}, 200),
+        ({"since": "\x00"}, {}, 400),  # not a time: said so, not a stream from now
+        ({"since": "9999-99-99T99:99:99Z"}, {}, 400),
+        ({"since": "2026-01-01T00:00:00"}, {}, 400),  # no time zone: ambiguous
+        ({"since": "2026-01-01T05:00:00+05:00"}, {}, 200),
         ({"namespace": "9" * 30}, {}, 200),
         ({"project": "\x00"}, {}, 403),
         ({"fields": ",".join(["a.b.c"] * 500)}, {}, 200),

@@ -108,3 +108,29 @@ def test_hourly_batches_hold_each_hours_events(app, client: TestClient, partners
         assert len(rows) == hour["events"]
         assert all(r["event"]["date_created"].startswith(hour["identifier"]) for r in rows)
         assert {r["is_part_of"]["identifier"] for r in rows} == {"enwiki"}
+
+
+def test_since_is_an_instant_whatever_its_offset(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    """``since`` in UTC and the same instant at +05:30 start at the same event."""
+    from datetime import datetime, timedelta, timezone
+
+    key = _feed_key(app.state.services.access)
+    changes = list(app.state.services.store().changes(after=0, limit=10_000))
+    middle = changes[len(changes) // 2]
+    moment = datetime.fromisoformat(middle.recorded_at.replace("Z", "+00:00"))
+    forms = [
+        moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        moment.astimezone(timezone(timedelta(hours=5, minutes=30))).isoformat(),
+        moment.astimezone(timezone(timedelta(hours=-8))).isoformat(),
+    ]
+    firsts = []
+    for since in forms:
+        response = client.get(
+            "/v2/realtime/articles",
+            params={"since": since, "timeout": "0.1", "limit": "1"},
+            headers=auth(key) | {"Accept": "application/x-ndjson"},
+        )
+        assert response.status_code == 200, (since, response.text)
+        firsts.append(json.loads(response.text.splitlines()[0])["event"]["identifier"])
+    expected = next(c.cursor for c in changes if c.recorded_at >= middle.recorded_at)
+    assert firsts == [expected] * 3

@@ -41,12 +41,13 @@ class Agreement(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     projects: tuple[str, ...]  # database names; "*" grants every project
     languages: tuple[str, ...] = ()  # empty: any language of the granted projects
+    namespaces: tuple[int, ...] = ()  # empty: every namespace of the granted projects
     uses: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     quotas: tuple[Quota, ...] = ()
     rate_limit: float = 10.0  # requests per second per key
     burst: int = 20
-    starts: str = ""  # YYYY-MM-DD, inclusive
+    starts: str = ""  # YYYY-MM-DD, inclusive (UTC days: compared as ISO dates, which sort)
     ends: str | None = None  # YYYY-MM-DD, inclusive; None: open-ended
     fees: Fees = Fees()
     created_at: str = ""
@@ -58,6 +59,9 @@ class Agreement(msgspec.Struct, frozen=True, kw_only=True):
     def grants_project(self, project: str) -> bool:
         return "*" in self.projects or project in self.projects
 
+    def grants_namespace(self, namespace: int) -> bool:
+        return not self.namespaces or namespace in self.namespaces
+
 
 class ApiKey(msgspec.Struct, frozen=True, kw_only=True):
     """What is stored and shown about a key: never the key itself."""
@@ -67,7 +71,7 @@ class ApiKey(msgspec.Struct, frozen=True, kw_only=True):
     label: str
     scopes: tuple[str, ...]
     created_at: str
-    expires_at: str | None = None
+    expires_at: str | None = None  # YYYY-MM-DDTHH:MM:SSZ (model/instants.py), compared as instants
     revoked_at: str | None = None
     grace_until: str | None = None  # rotated: still valid until then
     rotated_to: str | None = None

@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +25,7 @@ import msgspec
 
 from wikipact.access import keys as keymod
 from wikipact.access.db import open_access_db
+from wikipact.access.entitlement import Caller, Grant, LanguageOf, entitle
 from wikipact.access.models import (
     ADMIN_SCOPE,
     CHANNELS,
@@ -41,24 +42,25 @@ from wikipact.access.pricing import Statement, StatementLine, money
 from wikipact.errors import (
     AuthenticationError,
     ConfigError,
-    ForbiddenError,
     LimitExceeded,
     NotFoundError,
+)
+from wikipact.model.instants import (
+    format_instant,
+    normalize_instant,
+    parse_day,
+    stored_instant,
+    utc_now,
 )
 from wikipact.store.sqlite import connect, write_transaction
 
 AGREEMENT_CACHE_SECONDS = 1.0
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_instant(moment)
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,16 @@ class Principal:
 class Access:
     """The access layer over one SQLite file (the store's)."""
 
-    def __init__(self, db_path: str | Path, *, background_checkpoints: bool = False) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        background_checkpoints: bool = False,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.path = Path(db_path)
+        # the current instant (aware, UTC): expiry, agreement dates and stamps all ask it
+        self.clock = clock
         self.background_checkpoints = background_checkpoints
         conn, self._secret = open_access_db(self.path)
         conn.close()
@@ -121,7 +131,7 @@ class Access:
     ) -> None:
         conn.execute(
             "INSERT INTO access_audit (at, actor, action, object, details) VALUES (?,?,?,?,?)",
-            (_stamp(_now()), actor, action, obj, json.dumps(details, sort_keys=True)),
+            (_stamp(self.clock()), actor, action, obj, json.dumps(details, sort_keys=True)),
         )
 
     def start_checkpointer(self, every: float = 1.0) -> threading.Thread:
@@ -155,7 +165,7 @@ class Access:
                 f"partner id {identifier!r}: use lowercase letters, digits and '-' (e.g. acme-ai)"
             )
         partner = Partner(
-            identifier=identifier, name=name, contact=contact, created_at=_stamp(_now())
+            identifier=identifier, name=name, contact=contact, created_at=_stamp(self.clock())
         )
         with self._write() as conn:
             try:
@@ -193,6 +203,7 @@ class Access:
         channels: Sequence[str],
         uses: Sequence[str] = (),
         languages: Sequence[str] = (),
+        namespaces: Sequence[int] = (),
         quotas: Sequence[Quota] = (),
         rate_limit: float = 10.0,
         burst: int = 20,
@@ -202,7 +213,7 @@ class Access:
         actor: str,
     ) -> Agreement:
         self.partner(partner)
-        starts = starts or _now().date().isoformat()
+        starts = starts or self.clock().date().isoformat()
         _check_agreement(projects, channels, uses, quotas, rate_limit, burst, starts, ends, fees)
         draft = Agreement(
             identifier=0,
@@ -210,6 +221,7 @@ class Access:
             name=name,
             projects=tuple(projects),
             languages=tuple(languages),
+            namespaces=tuple(sorted(set(namespaces))),
             uses=tuple(uses),
             channels=tuple(channels),
             quotas=tuple(quotas),
@@ -218,7 +230,7 @@ class Access:
             starts=starts,
             ends=ends,
             fees=fees or Fees(),
-            created_at=_stamp(_now()),
+            created_at=_stamp(self.clock()),
         )
         with self._write() as conn:
             cursor = conn.execute(
@@ -281,10 +293,11 @@ class Access:
 
     def end_agreement(self, identifier: int, ends: str | None = None, *, actor: str) -> Agreement:
         current = self.agreement(identifier)
-        ends = ends or _now().date().isoformat()
-        if not _DAY.fullmatch(ends) or ends < current.starts:
-            raise ConfigError(f"end date {ends!r}: use YYYY-MM-DD, not before {current.starts}")
-        ended = msgspec.structs.replace(current, ends=ends, ended_at=_stamp(_now()))
+        today = self.clock().date().isoformat()
+        ends = parse_day(ends, what="end date").isoformat() if ends else today
+        if ends < current.starts:
+            raise ConfigError(f"end date {ends}: not before the start, {current.starts}")
+        ended = msgspec.structs.replace(current, ends=ends, ended_at=_stamp(self.clock()))
         with self._write() as conn:
             conn.execute(
                 "UPDATE access_agreements SET record=?, ended_at=? WHERE identifier=?",
@@ -314,13 +327,16 @@ class Access:
             if unknown:
                 raise ConfigError(f"unknown scopes {unknown}; choose from {[*CHANNELS, 'usage']}")
             scopes = tuple(scopes) or (*CHANNELS, "usage")
+        expires_at = normalize_instant(expires_at, what="expiry")
+        if expires_at is not None and stored_instant(expires_at) <= self.clock():
+            raise ConfigError(f"expiry {expires_at} is not in the future")
         identifier, raw = keymod.new_key()
         key = ApiKey(
             identifier=identifier,
             partner=partner,
             label=label,
             scopes=tuple(scopes),
-            created_at=_stamp(_now()),
+            created_at=_stamp(self.clock()),
             expires_at=expires_at,
         )
         with self._write() as conn:
@@ -376,7 +392,7 @@ class Access:
 
     def revoke_key(self, identifier: str, *, actor: str, partner: str | None = None) -> ApiKey:
         self.key(identifier, partner)
-        stamp = _stamp(_now())
+        stamp = _stamp(self.clock())
         with self._write() as conn:
             conn.execute(
                 "UPDATE access_keys SET revoked_at=? WHERE identifier=? AND revoked_at IS NULL",
@@ -403,10 +419,10 @@ class Access:
             partner=old.partner,
             label=old.label,
             scopes=old.scopes,
-            created_at=_stamp(_now()),
+            created_at=_stamp(self.clock()),
             expires_at=old.expires_at,
         )
-        grace = _stamp(_now() + timedelta(seconds=grace_seconds))
+        grace = _stamp(self.clock() + timedelta(seconds=grace_seconds))
         with self._write() as conn:
             self._insert_key(conn, key, raw)
             conn.execute(
@@ -431,13 +447,14 @@ class Access:
             ).fetchone()
         if row is None or not keymod.matches(self._secret, raw, row[0]):
             raise AuthenticationError("the API key is not valid")
-        stamp = _stamp(now or _now())
+        moment = now or self.clock()
         _, partner, scopes, expires_at, revoked_at, grace_until = row
         if revoked_at is not None:
             raise AuthenticationError("the API key has been revoked")
-        if expires_at is not None and stamp >= expires_at:
+        # instants, not text: a key stored by an older version as '...+05:00' expires on time
+        if expires_at is not None and moment >= stored_instant(expires_at):
             raise AuthenticationError("the API key has expired")
-        if grace_until is not None and stamp >= grace_until:
+        if grace_until is not None and moment >= stored_instant(grace_until):
             raise AuthenticationError("the API key was rotated and its grace period is over")
         return Principal(key=str(identifier), partner=partner, scopes=tuple(json.loads(scopes)))
 
@@ -457,54 +474,29 @@ class Access:
 
     # -- entitlement ------------------------------------------------------------------------
 
-    def entitlement(
+    def grant(
         self,
         principal: Principal,
         *,
-        channel: str,
-        project: str | None = None,
+        channel: str | None,
         use: str | None = None,
-        today: str | None = None,
-    ) -> Agreement:
-        """The first active agreement that grants this; ``ForbiddenError`` with the reason."""
-        if principal.partner is None:
-            raise ForbiddenError("admin keys manage accounts; deliveries need a partner key")
-        if channel not in principal.scopes:
-            raise ForbiddenError(f"this key's scopes do not include the {channel} channel")
-        today = today or _now().date().isoformat()
-        active = self.agreements(principal.partner, active_on=today)
-        if not active:
-            raise ForbiddenError("no active agreement")
-        on_channel = [a for a in active if channel in a.channels]
-        if not on_channel:
-            raise ForbiddenError(f"no active agreement grants the {channel} channel")
-        if use is not None:
-            on_channel = [a for a in on_channel if use in a.uses]
-            if not on_channel:
-                raise ForbiddenError(f"no active agreement permits use for {use}")
-        if project is not None:
-            granting = [a for a in on_channel if a.grants_project(project)]
-            if not granting:
-                raise ForbiddenError(f"no active agreement grants the project {project}")
-            return granting[0]
-        return on_channel[0]
-
-    def entitled_projects(
-        self, principal: Principal, channel: str | None, today: str | None = None
-    ) -> set[str] | None:
-        """Projects the caller may receive on ``channel`` (None: on any channel its key may use);
-        None means every project."""
-        today = today or _now().date().isoformat()
-        if principal.partner is None or (channel is not None and channel not in principal.scopes):
-            return set()
-        out: set[str] = set()
-        for agreement in self.agreements(principal.partner, active_on=today):
-            usable = agreement.channels if channel is None else (channel,)
-            if any(ch in agreement.channels and ch in principal.scopes for ch in usable):
-                if "*" in agreement.projects:
-                    return None
-                out.update(agreement.projects)
-        return out
+        project: str | None = None,
+        namespace: int | None = None,
+        language_of: LanguageOf | None = None,
+        at: datetime | None = None,
+    ) -> Grant:
+        """What ``principal`` may receive on ``channel`` now (``entitlement.entitle``)."""
+        agreements = self.agreements(principal.partner) if principal.partner is not None else []
+        return entitle(
+            Caller(principal.partner, principal.scopes),
+            agreements,
+            channel=channel,
+            at=at or self.clock(),
+            use=use,
+            project=project,
+            namespace=namespace,
+            language_of=language_of,
+        )
 
     # -- limits -----------------------------------------------------------------------------
 
@@ -597,7 +589,7 @@ class Access:
         now: datetime | None = None,
     ) -> None:
         """Meter one delivery; the same ``event`` id twice is recorded once."""
-        moment = now or _now()
+        moment = now or self.clock()
         with self._write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO access_usage VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -738,10 +730,12 @@ def _check_agreement(
             problems.append(f"quota {quota}: channel in {list(CHANNELS)}, period day|month")
     if rate_limit <= 0 or burst < 1:
         problems.append("rate_limit must be > 0 and burst >= 1")
-    if not _DAY.fullmatch(starts) or (
-        ends is not None and (not _DAY.fullmatch(ends) or ends < starts)
-    ):
-        problems.append("starts/ends: YYYY-MM-DD, ends not before starts")
+    try:
+        first = parse_day(starts, what="starts")
+        if ends is not None and parse_day(ends, what="ends") < first:
+            problems.append("ends: not before starts")
+    except ConfigError as exc:
+        problems.append(str(exc))
     if fees is not None:
         try:
             amounts = [fees.flat_monthly, fees.per_gb, fees.per_snapshot,

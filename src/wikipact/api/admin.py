@@ -46,6 +46,7 @@ class NewAgreement(BaseModel):
     channels: list[str] = Field(min_length=1, max_length=10)
     uses: list[str] = Field(default_factory=list, max_length=10)
     languages: list[str] = Field(default_factory=list, max_length=1000)
+    namespaces: list[int] = Field(default_factory=list, max_length=1000)
     quotas: list[NewQuota] = Field(default_factory=list, max_length=20)
     rate_limit: float = Field(default=10.0, gt=0, le=100_000)
     burst: int = Field(default=20, ge=1, le=100_000)
@@ -57,7 +58,11 @@ class NewAgreement(BaseModel):
 class NewKey(BaseModel):
     label: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(default_factory=list, max_length=10)
-    expires_at: str | None = Field(default=None, max_length=30)
+    expires_at: str | None = Field(
+        default=None,
+        max_length=40,
+        description="ISO 8601 with Z or an offset (e.g. 2027-01-01T00:00:00Z), or a day",
+    )
 
 
 @router.get("/partners")
@@ -91,6 +96,7 @@ def add_agreement(
         channels=body.channels,
         uses=body.uses,
         languages=body.languages,
+        namespaces=body.namespaces,
         quotas=[Quota(channel=q.channel, period=q.period, limit=q.limit) for q in body.quotas],
         rate_limit=body.rate_limit,
         burst=body.burst,

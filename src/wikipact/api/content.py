@@ -36,13 +36,10 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(msgspec.json.encode(data), status_code=status, media_type="application/json")
 
 
-def _entitled(request: Request, principal: Caller, channel: str | None = None) -> list[str]:
-    """Projects of the store the caller may receive (on ``channel``, or on any)."""
+def _entitled(request: Request, principal: Caller) -> list[str]:
+    """Projects of the store the caller may receive on any channel its key may use."""
     svc = services(request)
-    if principal.partner is None:
-        return []
-    allowed = svc.access.entitled_projects(principal, channel)
-    return [p for p in svc.store().projects() if allowed is None or p in allowed]
+    return svc.listing_grant(principal).projects(svc.store().projects())
 
 
 @router.get("/projects", summary="Projects the caller is entitled to")
@@ -85,10 +82,12 @@ def namespaces(request: Request, principal: Caller) -> Response:
     svc = services(request)
     rate_limited(svc, principal)
     names: dict[int, str] = {}
-    for name in _entitled(request, principal):
+    grant = svc.listing_grant(principal)
+    for name in grant.projects(svc.store().projects()):
         site = svc.store().site(name)
+        allowed = grant.namespaces_of(name)
         for ns in site.namespaces if site else ():
-            if ns.key >= 0:
+            if ns.key >= 0 and (allowed is None or ns.key in allowed):
                 names.setdefault(ns.key, ns.name)
     return _json([{"identifier": k, "name": names[k]} for k in sorted(names)])
 
@@ -103,11 +102,10 @@ def _articles(
     if not structured and not filters and not query.fields:
         return _stored_articles(request, principal, name, query.limit, meter)
     try:
-        allowed = set(_entitled(request, principal, "on-demand"))
         found = []
         sent: set[str] = set()
         for article in svc.store().find(name):
-            if article.is_part_of.identifier not in allowed:
+            if not meter.grant.allows(article.is_part_of.identifier, article.namespace.identifier):
                 continue
             record = msgspec.to_builtins(article)
             if structured:
@@ -141,8 +139,9 @@ def _stored_articles(
     """Whole records, served as the stored JSON (no decode, no encode)."""
     svc = services(request)
     try:
-        allowed = set(_entitled(request, principal, "on-demand"))
-        found = [(p, raw) for p, raw in svc.store().find_json(name) if p in allowed][:limit]
+        found = [
+            (p, raw) for p, ns, raw in svc.store().find_json(name) if meter.grant.allows(p, ns)
+        ][:limit]
     except BaseException:
         meter.finish(500, project="")
         raise

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +12,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wikipact.access import Access, Principal
+from wikipact.access.entitlement import Grant
 from wikipact.access.models import Agreement
 from wikipact.errors import ForbiddenError
+from wikipact.model.project import language_of
 from wikipact.store.sqlite import SQLiteStore
 
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
@@ -28,6 +29,7 @@ class Services:
     access: Access
     snapshots_root: Path | None = None
     _local: threading.local | None = None
+    _languages: dict[str, str | None] = field(default_factory=dict)
 
     def store(self) -> SQLiteStore:
         if self._local is None:
@@ -36,6 +38,39 @@ class Services:
         if store is None:
             store = self._local.store = SQLiteStore(self.db_path, readonly=True)
         return store
+
+    def language_of(self, project: str) -> str | None:
+        """The content language of a project: its site information, else its name's."""
+        if project not in self._languages:
+            site = self.store().site(project)
+            self._languages[project] = site.language if site is not None else language_of(project)
+        return self._languages[project]
+
+    def grant(
+        self,
+        principal: Principal,
+        channel: str | None,
+        *,
+        use: str | None = None,
+        project: str | None = None,
+        namespace: int | None = None,
+    ) -> Grant:
+        """What the caller may receive on ``channel`` (``ForbiddenError`` with the reason)."""
+        return self.access.grant(
+            principal,
+            channel=channel,
+            use=use,
+            project=project,
+            namespace=namespace,
+            language_of=self.language_of,
+        )
+
+    def listing_grant(self, principal: Principal, channel: str | None = None) -> Grant:
+        """For lists: the grant, or an empty one when the caller may receive nothing."""
+        try:
+            return self.grant(principal, channel)
+        except ForbiddenError:
+            return Grant(channel, ())
 
 
 def services(request: Request) -> Services:
@@ -68,7 +103,10 @@ Admin = Annotated[Principal, Depends(admin)]
 
 
 class Meter:
-    """Entitlement, rate limit and quota before a delivery; one usage event after it."""
+    """Entitlement, rate limit and quota before a delivery; one usage event after it.
+
+    ``grant`` is what the caller may receive: what the route sends is checked or filtered
+    against it (``Grant.allows``)."""
 
     def __init__(
         self,
@@ -77,14 +115,16 @@ class Meter:
         *,
         channel: str,
         project: str | None = None,
+        namespace: int | None = None,
         use: str | None = None,
     ) -> None:
         self.svc = svc
         self.principal = principal
         self.channel = channel
-        self.agreement: Agreement = svc.access.entitlement(
-            principal, channel=channel, project=project, use=use
+        self.grant: Grant = svc.grant(
+            principal, channel, use=use, project=project, namespace=namespace
         )
+        self.agreement: Agreement = self.grant.agreement
         self.period = svc.access.admit(principal, self.agreement, channel)
         self.event = uuid.uuid4().hex
         self.done = False
@@ -121,8 +161,6 @@ def rate_limited(svc: Services, principal: Principal) -> None:
     """Rate-limit a non-delivery call (metadata, usage) by the caller's first active agreement."""
     if principal.partner is None:
         return
-    agreements = svc.access.agreements(
-        principal.partner, active_on=datetime.now(UTC).date().isoformat()
-    )
-    if agreements:
-        svc.access.admit(principal, agreements[0], "meta")
+    grant = svc.listing_grant(principal)
+    if grant.agreements:
+        svc.access.admit(principal, grant.agreement, "meta")

@@ -19,6 +19,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.projection import matches, project
+from wikipact.model.instants import parse_instant
 from wikipact.store.base import ChangeEvent
 
 router = APIRouter(prefix="/v2")
@@ -77,6 +78,13 @@ def _event(change: ChangeEvent, svc: Any) -> dict[str, Any]:
     return record
 
 
+def store_time(since: str) -> str:
+    """``since`` (any ISO 8601 time with a zone) in the change log's form, to compare as text:
+    UTC, microseconds, ``Z`` (``store.sqlite._now``), which sorts as the instants do."""
+    moment = parse_instant(since, what="since")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _changes(svc: Any, after: int) -> list[ChangeEvent]:
     return list(svc.store().changes(after=after, limit=BATCH))
 
@@ -111,13 +119,17 @@ async def realtime(
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
 ) -> StreamingResponse:
     svc = services(request)
-    meter = Meter(svc, principal, channel="realtime", project=project_)
-    allowed = svc.access.entitled_projects(principal, "realtime")
+    meter = Meter(svc, principal, channel="realtime", project=project_, namespace=namespace)
+    grant = meter.grant
     start = cursor
     if start is None and last_event_id and last_event_id.isdigit() and len(last_event_id) < 19:
         start = int(last_event_id)
     if start is None and since:
-        start = svc.store().cursor_before(since)
+        try:
+            start = svc.store().cursor_before(store_time(since))
+        except BaseException:
+            meter.finish(400, project=project_ or "*")
+            raise
     position = start if start is not None else svc.store().stats().last_cursor
     wanted = [p for v in fields or () for p in v.split(",") if p]
     filters: list[tuple[str, Any]] = []
@@ -135,7 +147,7 @@ async def realtime(
                 changes = await asyncio.to_thread(_changes, svc, position)
                 for change in changes:
                     position = change.cursor
-                    if allowed is not None and change.project not in allowed:
+                    if not grant.allows(change.project, change.namespace):
                         continue
                     if project_ is not None and change.project != project_:
                         continue
@@ -191,13 +203,13 @@ def batches(
     days: Annotated[int, Query(ge=1, le=31)] = 2,
 ) -> Response:
     svc = services(request)
-    Meter(svc, principal, channel="realtime").finish(200, project="*")
+    meter = Meter(svc, principal, channel="realtime")
+    meter.finish(200, project="*")
     store = svc.store()
-    allowed = svc.access.entitled_projects(principal, "realtime")
     since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H")
     hours: dict[str, int] = {}
     for change in _since(store, since):
-        if allowed is None or change.project in allowed:
+        if meter.grant.allows(change.project, change.namespace):
             hour = change.recorded_at[:13]
             hours[hour] = hours.get(hour, 0) + 1
     return Response(
@@ -223,12 +235,11 @@ def batch(
 ) -> Response:
     svc = services(request)
     meter = Meter(svc, principal, channel="realtime")
-    allowed = svc.access.entitled_projects(principal, "realtime")
     lines = []
     for change in _since(svc.store(), hour):
         if change.recorded_at[:13] > hour:
             break
-        if allowed is None or change.project in allowed:
+        if meter.grant.allows(change.project, change.namespace):
             lines.append(msgspec.json.encode(_event(change, svc)) + b"\n")
     body = b"".join(lines)
     meter.finish(200, project="*", articles=len(lines), bytes_sent=len(body))

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.errors import error
-from wikipact.errors import ForbiddenError, StoreError
+from wikipact.errors import StoreError
 from wikipact.search import search as search_passages
 
 router = APIRouter(prefix="/v2")
@@ -29,21 +29,11 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Response:
     svc = services(request)
-    meter = None
-    for use in ("grounding", "search"):
-        try:
-            meter = Meter(svc, principal, channel="search", project=project, use=use)
-            break
-        except ForbiddenError as exc:
-            if "use" not in str(exc):
-                raise
-    if meter is None:
-        raise ForbiddenError("no active agreement permits use for grounding or search")
-    allowed = svc.access.entitled_projects(principal, "search")
-    scope: set[str] | None = allowed
-    if project is not None:
-        scope = {project}
+    # a search serves grounding or search (entitlement.CHANNEL_USES); only namespace 0 is indexed
+    meter = Meter(svc, principal, channel="search", project=project, namespace=0)
     try:
+        candidates = svc.store().projects() if project is None else [project]
+        scope = {p for p in candidates if meter.grant.allows(p, 0)}
         passages = search_passages(svc.store().conn, q, projects=scope, limit=limit)
     except StoreError as exc:
         meter.finish(503, project=project or "")

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from wikipact.access import Principal
+from wikipact.access.entitlement import Grant
 from wikipact.api.context import Caller, Meter, Services, rate_limited, services
 from wikipact.api.errors import error
 from wikipact.errors import ForbiddenError, NotFoundError
@@ -30,16 +31,24 @@ def _root(svc: Services) -> Any:
     return svc.snapshots_root or registry.default_root()
 
 
+def _covers(grant: Grant, snapshot: registry.Snapshot) -> bool:
+    """Does the grant cover everything in the snapshot: each project, in its namespace (or in
+    every namespace, for a file that holds all of them)?"""
+    for project in snapshot.projects:
+        if snapshot.namespace is not None:
+            if not grant.allows(project, snapshot.namespace):
+                return False
+        elif not grant.allows(project) or grant.namespaces_of(project) is not None:
+            return False
+    return True
+
+
 def _visible(svc: Services, principal: Principal) -> list[registry.Snapshot]:
     if principal.partner is None:
         return []
     found = registry.list_snapshots(svc.store().conn, owner=principal.partner)
-    out = []
-    for snapshot in found:
-        allowed = svc.access.entitled_projects(principal, CHANNEL[snapshot.kind])
-        if allowed is None or set(snapshot.projects) <= allowed:
-            out.append(snapshot)
-    return out
+    grants = {kind: svc.listing_grant(principal, channel) for kind, channel in CHANNEL.items()}
+    return [s for s in found if _covers(grants[s.kind], s)]
 
 
 def _find(svc: Services, principal: Principal, identifier: str) -> registry.Snapshot:
@@ -51,8 +60,7 @@ def _find(svc: Services, principal: Principal, identifier: str) -> registry.Snap
         or snapshot.owner not in (None, principal.partner)
     ):
         raise NotFoundError(f"no snapshot {identifier!r}")
-    allowed = svc.access.entitled_projects(principal, CHANNEL[snapshot.kind])
-    if allowed is not None and not set(snapshot.projects) <= allowed:
+    if not _covers(svc.listing_grant(principal, CHANNEL[snapshot.kind]), snapshot):
         raise NotFoundError(f"no snapshot {identifier!r}")
     return snapshot
 
@@ -125,7 +133,7 @@ DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
 def head_download(request: Request, principal: Caller, identifier: Identifier) -> Response:
     svc = services(request)
     snapshot = _find(svc, principal, identifier)
-    svc.access.entitlement(principal, channel=CHANNEL[snapshot.kind])
+    svc.grant(principal, CHANNEL[snapshot.kind])
     rate_limited(svc, principal)
     registry.snapshot_file(_root(svc), snapshot)
     headers = _headers(snapshot) | {"Content-Length": str(snapshot.size)}

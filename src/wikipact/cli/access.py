@@ -131,7 +131,14 @@ def agreements_add(
     use: Annotated[
         list[str] | None, typer.Option("--use", help="training, retrieval, grounding, search.")
     ] = None,
-    language: Annotated[list[str] | None, typer.Option("--language")] = None,
+    language: Annotated[
+        list[str] | None,
+        typer.Option("--language", help="Content language code, e.g. de (repeat; default all)."),
+    ] = None,
+    namespace: Annotated[
+        list[int] | None,
+        typer.Option("--namespace", help="Namespace number, e.g. 0 (repeat; default all)."),
+    ] = None,
     quota: Annotated[
         list[str] | None, typer.Option("--quota", help="CHANNEL:day|month:LIMIT (repeat).")
     ] = None,
@@ -150,7 +157,8 @@ def agreements_add(
     per_snapshot: Annotated[str, typer.Option("--per-snapshot")] = "0",
     db: DbOption = None,
 ) -> None:
-    """Add an agreement: entitled projects, channels, uses, quotas, rate limit and fees."""
+    """Add an agreement: entitled projects (and their languages and namespaces), channels,
+    uses, dates, quotas, rate limit and fees."""
     from wikipact.access.models import Fees
 
     for amount in (flat_monthly, per_gb, per_snapshot):
@@ -169,6 +177,7 @@ def agreements_add(
         channels=channel,
         uses=use or (),
         languages=language or (),
+        namespaces=namespace or (),
         quotas=[_quota(q) for q in quota or ()],
         rate_limit=rate_limit,
         burst=burst,
@@ -193,11 +202,13 @@ def agreements_list(
 ) -> None:
     """List agreements (of one partner, or all)."""
     table = Table(show_edge=False)
-    for column in ("id", "partner", "name", "projects", "channels", "from", "to"):
+    for column in ("id", "partner", "name", "projects", "languages", "namespaces", "channels",
+                   "uses", "from", "to"):  # fmt: skip
         table.add_column(column)
     for a in _access(db).agreements(partner):
         table.add_row(str(a.identifier), a.partner, a.name, ",".join(a.projects),
-                      ",".join(a.channels), a.starts, a.ends or "")  # fmt: skip
+                      ",".join(a.languages) or "all", ",".join(map(str, a.namespaces)) or "all",
+                      ",".join(a.channels), ",".join(a.uses), a.starts, a.ends or "")  # fmt: skip
     console.print(table)
 
 
@@ -230,7 +241,12 @@ def keys_create(
     label: Annotated[str, typer.Option("--label")] = "default",
     scope: Annotated[list[str] | None, typer.Option("--scope", help="Channel or 'usage'.")] = None,
     expires: Annotated[
-        str | None, typer.Option("--expires", help="ISO time, e.g. 2027-01-01T00:00:00Z.")
+        str | None,
+        typer.Option(
+            "--expires",
+            help="ISO 8601 time with Z or an offset (2027-01-01T00:00:00Z, "
+            "2027-01-01T09:00:00+02:00), or a day (00:00 UTC).",
+        ),
     ] = None,
     admin: Annotated[
         bool, typer.Option("--admin", help="An admin key (manages accounts).")

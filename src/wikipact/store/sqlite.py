@@ -372,18 +372,20 @@ class SQLiteStore:
         )
         return (row[0], row[1]) if row and row[0] is not None else None
 
-    def find_json(self, title: str) -> list[tuple[str, bytes]]:
-        """(project, the stored record's JSON) of live pages with this exact title, by project.
+    def find_json(self, title: str) -> list[tuple[str, int, bytes]]:
+        """(project, namespace, the stored record's JSON) of live pages with this exact title,
+        by project.
 
         The records are stored as JSON already: serving them as they are spares a decode and an
         encode per article.
         """
         title = title.replace("_", " ").strip()
         rows = self._rows(
-            "SELECT project, record FROM articles WHERE title=? AND deleted=0 ORDER BY project",
+            "SELECT project, namespace, record FROM articles WHERE title=? AND deleted=0 "
+            "ORDER BY project",
             (title,),
         )
-        return [(project, _decompress(record)) for project, record in rows]
+        return [(project, namespace, _decompress(record)) for project, namespace, record in rows]
 
     def revisions(self, project: str, page_id: int) -> list[tuple[int, str, str]]:
         """(revision id, timestamp, editor) of every stored revision, oldest first."""
