@@ -221,7 +221,7 @@ def test_everything_in_scope_is_served(world) -> None:  # type: ignore[no-untype
 
 @pytest.mark.parametrize(
     ("who", "reason"),
-    [("projects", "grants the project enwiki"), ("languages", "grants the language")],
+    [("projects", "grants the project enwiki"), ("languages", "grants the language of enwiki")],
 )
 def test_projects_and_languages(world, who: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     """Only mrwiki by name, or only Marathi among every project: the same content either way."""

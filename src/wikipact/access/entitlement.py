@@ -143,9 +143,11 @@ def entitle(
             raise ForbiddenError(f"no active agreement grants the project {project}")
         covering = grant.covering(project, namespace)
         if covering is None:
-            what = "language" if namespace is None else "language or namespace"
-            where = project if namespace is None else f"{project}, namespace {namespace}"
-            raise ForbiddenError(f"no active agreement grants the {what} of {where}")
+            if namespace is not None and grant.covering(project) is not None:
+                raise ForbiddenError(
+                    f"no active agreement grants namespace {namespace} of {project}"
+                )
+            raise ForbiddenError(f"no active agreement grants the language of {project}")
         rest = tuple(a for a in usable if a is not covering)
         grant = Grant(channel, (covering, *rest), grant.language_of)
     elif namespace is not None and not any(a.grants_namespace(namespace) for a in usable):
