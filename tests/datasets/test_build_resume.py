@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import DATA, ENWIKI_MULTISTREAM
+from wikipact.crashpoints import KILL_ENV, TRACE_ENV
 from wikipact.datasets.verify import verify_dataset
 
 DUMPS = [ENWIKI_MULTISTREAM, DATA / "dewiki-20130602-id1.xml", DATA / "dewiki-20200801-id1.xml"]
-# Small shards and row groups: a kill lands mid-row-group, mid-shard or mid-rename as often as
-# between steps.
+# Small shards and row groups: many shards, row groups and renames to crash in the middle of.
 RECIPE = """
 output:
   formats: [parquet, jsonl]
   shard_bytes: 60000
   row_group_rows: 4
 """
-KILLS = 20
+# Where the kill runs crash (``wikipact.crashpoints``): point -> how many runs crash there. The
+# runs of a point crash at occurrences spread evenly over the uninterrupted build's (which the
+# reference build counts): the first, the last, and one drawn (seeded) in each bin between.
+KILLS = {
+    "build.stage.record": 4,  # a page staged, its task's stage file not yet in place
+    "build.write.record": 3,  # records buffered in the shard writers, mid row group
+    "sinks.row_group": 3,  # mid-shard: row groups in a shard's temp file
+    "manifest.unsigned": 1,  # manifest.json written, its signature not
+    "replace.before": 5,  # every atomic file, before its rename (the last: the "complete" mark)
+    "replace.after": 4,  # ... and after it
+}
+# After a crash at the first occurrence chosen for these points, the resume crashes too, at
+# the n-th occurrence of a point that every unfinished build reaches again.
+RESUME_KILLS = {
+    "build.stage.record": ("replace.before", 1),  # the cut task's stage file
+    "build.write.record": ("manifest.unsigned", 1),
+    "sinks.row_group": ("replace.after", 1),  # the first shard, rewritten
+}
+SEED = 20261128
 
 
 def _command(out: Path, recipe: Path) -> list[str]:
@@ -32,8 +50,9 @@ def _command(out: Path, recipe: Path) -> list[str]:
     return [*args, "--out", str(out), "--recipe", str(recipe)]
 
 
-def _env(signing_dir: Path) -> dict[str, str]:
-    return {**os.environ, "WIKIPACT_SIGNING_DIR": str(signing_dir)}
+def _env(signing_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (KILL_ENV, TRACE_ENV)}
+    return {**env, "WIKIPACT_SIGNING_DIR": str(signing_dir), **extra}
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -44,47 +63,89 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
-def _complete(out: Path, recipe: Path, signing_dir: Path) -> None:
+def _complete(out: Path, recipe: Path, signing_dir: Path, **extra: str) -> str:
     done = subprocess.run(
-        _command(out, recipe), env=_env(signing_dir), capture_output=True, timeout=300
+        _command(out, recipe), env=_env(signing_dir, **extra), capture_output=True, timeout=300
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stderr.decode(errors="replace")
+
+
+def _crash(out: Path, recipe: Path, signing_dir: Path, point: str, n: int) -> None:
+    """Run the build until it SIGKILLs itself at the n-th ``point``; fail if it does not."""
+    done = subprocess.run(
+        _command(out, recipe),
+        env=_env(signing_dir, **{KILL_ENV: f"{point}:{n}"}),
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == -signal.SIGKILL, (
+        f"{point}:{n}: the build was not killed there (exit status {done.returncode})\n"
+        + done.stderr.decode(errors="replace")
+    )
+
+
+def _rerun(out: Path, recipe: Path, signing_dir: Path) -> str:
+    """Run the build again, in this process (no interpreter to start): its status."""
+    from wikipact.datasets.build import build
+    from wikipact.datasets.recipe import load_recipe
+    from wikipact.datasets.signing import load_signing_key
+    from wikipact.datasets.sources import DumpSource
+    from wikipact.dumps.reader import open_dump
+
+    source = DumpSource([open_dump(p) for p in DUMPS])
+    key = load_signing_key(signing_dir)
+    return build(source, out, load_recipe(recipe), signing_key=key).status
+
+
+def _occurrences(total: int, kills: int, rng: random.Random) -> list[int]:
+    """``kills`` distinct occurrences of 1..total: the first, the last, one per bin between."""
+    assert total >= kills, f"only {total} occurrences for {kills} kills"
+    if kills == 1:
+        return [rng.randint(1, total)]
+    picks = [rng.randint(1 + i * total // kills, (i + 1) * total // kills) for i in range(kills)]
+    picks[0], picks[-1] = 1, total
+    return picks
+
+
+def _plan(counts: dict[str, int]) -> list[list[tuple[str, int]]]:
+    """The kill runs: for each, the crashes of the build and of its resumes, in order."""
+    rng = random.Random(SEED)
+    plan = []
+    for point, kills in KILLS.items():
+        for i, n in enumerate(_occurrences(counts.get(point, 0), kills, rng)):
+            again = RESUME_KILLS.get(point) if i == 0 else None
+            plan.append([(point, n), *([again] if again else [])])
+    return plan
 
 
 @pytest.mark.timeout(900)
-def test_a_build_killed_at_random_points_resumes_byte_identical(
+def test_a_build_killed_at_chosen_points_resumes_byte_identical(
     tmp_path: Path, signing_dir: Path
 ) -> None:
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(RECIPE)
     reference = tmp_path / "reference"
-    started = time.monotonic()
-    _complete(reference, recipe, signing_dir)
-    duration = time.monotonic() - started
+    trace = tmp_path / "crashpoints.json"
+    _complete(reference, recipe, signing_dir, **{TRACE_ENV: str(trace)})
     expected = _files(reference)
     assert len([name for name in expected if name.startswith("data/")]) > 3
+    counts = json.loads(trace.read_text())
+    plan = _plan(counts)
+    print(f"crash points reached by a build: {counts}; kill runs: {plan}")
+    assert len(plan) == sum(KILLS.values()) == 20
 
-    rng = random.Random(20261128)
-    interrupted = 0
-    for trial in range(KILLS):
+    for trial, crashes in enumerate(plan):
         out = tmp_path / f"trial-{trial}"
-        proc = subprocess.Popen(
-            _command(out, recipe),
-            env=_env(signing_dir),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        time.sleep(rng.uniform(0.3, duration))
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            interrupted += 1
-        proc.wait()
+        for point, n in crashes:  # the build, then each resume, killed where the plan says
+            _crash(out, recipe, signing_dir, point, n)
         _complete(out, recipe, signing_dir)  # resume: cleans up, redoes only what is missing
-        assert list(out.rglob("*.tmp")) == [], f"trial {trial}: temp files left"
-        assert _files(out) == expected, f"trial {trial}: output differs from an uninterrupted run"
+        assert list(out.rglob("*.tmp")) == [], f"{crashes}: temp files left"
+        assert _files(out) == expected, f"{crashes}: output differs from an uninterrupted run"
         assert verify_dataset(out).ok
-    assert interrupted >= KILLS // 2  # most kills landed while the build was running
+        before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+        assert _rerun(out, recipe, signing_dir) == "up_to_date", f"{crashes}: rerun did work"
+        assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
 def test_a_second_run_does_no_work(tmp_path: Path, signing_dir: Path) -> None:

@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import MRWIKI_MULTISTREAM
+from wikipact.crashpoints import KILL_ENV, TRACE_ENV
 from wikipact.run.ingest import IngestOptions, ingest
 from wikipact.store import open_store
 
-TASK_BYTES = "60000"  # ~30 tasks on the Marathi sample, so kills land between and inside tasks
+TASK_BYTES = "60000"  # 15 tasks on the Marathi sample, so kills land between and inside tasks
+# Where the kill runs crash (``wikipact.crashpoints``): before a batch's transaction, inside it
+# (after one of its pages), after its commit.
+POINTS = ("ingest.batch.received", "store.page.applied", "ingest.batch.committed")
 
 
-def _run(db: Path, *extra: str) -> subprocess.Popen[bytes]:
+def _run(db: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "wikipact", "ingest", str(MRWIKI_MULTISTREAM)]
     args += ["--db", f"sqlite:///{db}", "--workers", "2", "--task-bytes", TASK_BYTES, *extra]
+    environment = {k: v for k, v in os.environ.items() if k not in (KILL_ENV, TRACE_ENV)}
     with open(db.with_suffix(".log"), "ab") as log:
-        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+        return subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+            env={**environment, **(env or {})},
+        )
 
 
 def _log(db: Path) -> str:
@@ -51,42 +63,69 @@ def _content(db: Path) -> tuple[list[tuple], list[tuple], int]:
 @pytest.fixture(scope="module")
 def reference(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[list[tuple], list[tuple], int, float]:
-    db = tmp_path_factory.mktemp("reference") / "ref.db"
-    started = time.monotonic()
-    proc = _run(db)
+) -> tuple[list[tuple], list[tuple], int, dict[str, int]]:
+    """The store of an uninterrupted ingest, and how often it reached each crash point."""
+    folder = tmp_path_factory.mktemp("reference")
+    db = folder / "ref.db"
+    trace = folder / "crashpoints.json"
+    proc = _run(db, env={TRACE_ENV: str(trace)})
     assert proc.wait(120) == 0, _log(db)
-    return (*_content(db), time.monotonic() - started)
+    return (*_content(db), json.loads(trace.read_text()))
+
+
+def _left(db: Path, counts: dict[str, int]) -> dict[str, int]:
+    """How often a resumed ingest will reach each point: the batches and pages not committed.
+
+    Tasks are committed in order, each in one transaction with its checkpoint, and a resumed
+    run reads the unfinished ones whole.
+    """
+    finished = stored = 0
+    if db.exists():
+        conn = sqlite3.connect(db)
+        try:
+            finished = conn.execute(
+                "SELECT COUNT(*) FROM ingest_tasks WHERE finished "
+                "AND run_id = (SELECT MAX(id) FROM ingest_runs)"
+            ).fetchone()[0]
+            stored = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        finally:
+            conn.close()
+    batches = counts["ingest.batch.received"] - finished
+    return {
+        "ingest.batch.received": batches,
+        "store.page.applied": counts["store.page.applied"] - stored,
+        "ingest.batch.committed": batches,
+    }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_sigkill_at_random_points_then_resume_is_exact(
+def test_sigkill_at_chosen_points_then_resume_is_exact(
     tmp_path: Path, reference: tuple, seed: int
 ) -> None:
+    """Four crashes, each in the run that resumes the one before, then a run that finishes.
+
+    The first three crash at a point and at a fraction (under a half) of what their run has
+    left to do, drawn from the seed; the last at the last occurrence of a point (seed 1: the
+    last batch received, 2: the last page of the last transaction, 3: the last commit, before
+    the run is marked finished).
+    """
     rng = random.Random(seed)
+    plan = [(rng.choice(POINTS), rng.uniform(0, 0.5)) for _ in range(3)]
+    plan.append((POINTS[seed - 1], 1.0))
     db = tmp_path / "killed.db"
-    duration = reference[3]
-    kills = 0
-    for _attempt in range(60):
-        proc = _run(db, "--resume")
-        # up to four kills at random points of a run, then let it finish
-        delay = rng.uniform(0.15, 0.9) * duration if kills < 4 else 600
-        try:
-            code = proc.wait(delay)
-        except subprocess.TimeoutExpired:
+    for point, fraction in plan:
+        left = _left(db, reference[3])[point]
+        assert left > 0, f"{plan}: {point} is not reached again"
+        crash = f"{point}:{min(left, 1 + int(fraction * left))}"
+        print(f"crash at {crash} of {left}")
+        proc = _run(db, "--resume", env={KILL_ENV: crash})
+        code = proc.wait(120)
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # the workers die with the parent
-            proc.wait(30)
-            kills += 1
-            continue
-        assert code == 0, _log(db)
-        if kills == 0:  # finished before the first kill: start again from an empty store
-            for leftover in tmp_path.glob("killed.db*"):
-                leftover.unlink()
-            continue
-        break
-    else:
-        pytest.fail("the ingest never got killed and resumed")
+        assert code == -signal.SIGKILL, f"{plan}: not killed at {crash}\n{_log(db)}"
+    proc = _run(db, "--resume")
+    assert proc.wait(120) == 0, _log(db)
     articles, events, revisions = _content(db)
     ref_articles, ref_events, ref_revisions, _ = reference
     assert articles == ref_articles
@@ -99,27 +138,16 @@ def test_sigkill_at_random_points_then_resume_is_exact(
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path, reference: tuple) -> None:
     db = tmp_path / "interrupted.db"
-    for _attempt in range(10):
-        for leftover in tmp_path.glob("interrupted.*"):
-            leftover.unlink()
-        proc = _run(db)
-        while proc.poll() is None and _stored(db) == 0:
-            time.sleep(0.02)
-        if proc.poll() is not None:
-            continue  # finished before we could interrupt it: try again
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
-        code = proc.wait(60)
-        if code == 0:
-            continue  # the interrupt landed after the last commit
-        assert code == 130, _log(db)
-        assert "--resume" in _log(db)
-        conn = sqlite3.connect(db)
-        assert conn.execute("SELECT status FROM ingest_runs").fetchone()[0] == "interrupted"
-        conn.close()
-        break
-    else:
-        pytest.fail("could not interrupt a running ingest")
-    assert 0 < _stored(db) < 1820
+    # Ctrl-C (SIGINT to the process group: the ingest and its workers, which ignore it) in the
+    # transaction of a batch half-way through
+    middle = reference[3]["store.page.applied"] // 2
+    proc = _run(db, env={KILL_ENV: f"store.page.applied:{middle}:SIGINT"})
+    assert proc.wait(60) == 130, _log(db)
+    assert "--resume" in _log(db)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT status FROM ingest_runs").fetchone()[0] == "interrupted"
+    conn.close()
+    assert 0 < _stored(db) < middle
     proc = _run(db, "--resume")
     assert proc.wait(120) == 0, _log(db)
     articles, events, revisions = _content(db)

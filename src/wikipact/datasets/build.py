@@ -35,6 +35,7 @@ from typing import Any
 import msgspec
 import zstandard
 
+from wikipact import crashpoints
 from wikipact.datasets import manifest
 from wikipact.datasets.arrow import record_schema
 from wikipact.datasets.dedup import Candidate, Cluster, DedupResult, deduplicate
@@ -237,6 +238,7 @@ def _stage(
                 for item in output.items:
                     data = _staged_encoder.encode(item)
                     writer.write(len(data).to_bytes(4, "little") + data)
+                    crashpoints.reached("build.stage.record")
                 errors.extend(output.errors)
                 update(len(output.items), output.bytes_done)
                 if output.fatal is not None:
@@ -387,6 +389,7 @@ def _write(
                             {"id": staged.id, "title": staged.title, "reason": reason}
                             | ({"kept": kept_as} if kept_as else {})
                         )
+                    crashpoints.reached("build.write.record")
                     continue
                 assert staged.record is not None
                 record = decode_record(staged.record)
@@ -398,6 +401,7 @@ def _write(
                 stats.words_per_record.append(record.signals.words)
                 stats.tokens_per_record.append(record.tokens)
                 update(1, 0)
+                crashpoints.reached("build.write.record")
             for writer in writers.values():
                 writer.close()
         except BaseException:

@@ -39,6 +39,7 @@ from typing import Any
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from wikipact import crashpoints
 from wikipact.datasets.record import RECORD_VERSION
 from wikipact.datasets.signing import sign, write_atomic
 from wikipact.datasets.stats import BuildStats, FileInfo, InputInfo
@@ -164,6 +165,7 @@ def write_manifest(root: Path, manifest: dict[str, Any], key: Ed25519PrivateKey)
     sig = (json.dumps(envelope, sort_keys=True, indent=2) + "\n").encode("ascii")
     try:
         write_atomic(root / MANIFEST_NAME, data)
+        crashpoints.reached("manifest.unsigned")
         write_atomic(root / SIGNATURE_NAME, sig)
     except OSError as exc:
         raise ConfigError(f"cannot write the manifest in {root}: {exc}") from exc

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
+from wikipact import crashpoints
 from wikipact.datasets.arrow import plain, to_table
 from wikipact.datasets.record import DatasetRecord
 from wikipact.run.parse import fsync_replace
@@ -120,6 +121,7 @@ class ShardWriter:
         self._records += len(self._buffer)
         self._buffer = []
         self._buffered = 0
+        crashpoints.reached("sinks.row_group")
 
     def _finish_shard(self) -> None:
         self._flush()

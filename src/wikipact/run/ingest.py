@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wikipact import crashpoints
 from wikipact.dumps.reader import Dump, open_dump
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
@@ -159,7 +160,9 @@ def _store_batch(
     seen: dict[str, set[int]],
 ) -> None:
     checkpoint = Checkpoint(run_id, batch.task_key, batch.pages_done, batch.finished)
+    crashpoints.reached("ingest.batch.received")
     result = store.apply(batch.items, source=dump.name, checkpoint=checkpoint)
+    crashpoints.reached("ingest.batch.committed")
     summary.result.add(result)
     summary.pages += len(batch.items)
     project = dump.site.dbname

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from wikipact import crashpoints
 from wikipact.dumps.reader import Dump
 from wikipact.errors import DumpError
 from wikipact.model.codec import to_json
@@ -158,7 +159,9 @@ def fsync_replace(tmp: str, final: str) -> None:
     """Atomically move a finished temp file into place (file and directory fsynced)."""
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
+    crashpoints.reached("replace.before")
     os.replace(tmp, final)
+    crashpoints.reached("replace.after")
     dir_fd = os.open(os.path.dirname(os.path.abspath(final)) or ".", os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -21,6 +21,7 @@ from typing import TypeVar
 import msgspec
 import zstandard
 
+from wikipact import crashpoints
 from wikipact.errors import DumpError, StoreError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
@@ -162,6 +163,7 @@ class SQLiteStore:
         with self._write():
             for raw, article in batch:
                 self._apply_one(raw, article, source, now, result)
+                crashpoints.reached("store.page.applied")
             if checkpoint is not None:
                 self.conn.execute(
                     "INSERT INTO ingest_tasks(run_id, task_key, pages_done, finished) "
