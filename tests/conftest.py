@@ -49,3 +49,21 @@ def corpus() -> Path:
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'wikipact.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # type: ignore[no-untyped-def]
+    """A throwaway PostgreSQL server (tests/postgres.py); skipped, saying why, without one."""
+    from tests import postgres
+
+    reason = postgres.unavailable()
+    if reason:
+        pytest.skip(reason)
+    with postgres.server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:  # type: ignore[no-untyped-def]
+    """A new, empty PostgreSQL database."""
+    return postgres_server.database()
