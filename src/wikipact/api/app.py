@@ -14,14 +14,16 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from wikipact import __version__
-from wikipact.access import Access
 from wikipact.api import account, admin, content, errors, realtime
 from wikipact.api.context import Services
+from wikipact.backends import Backends, open_backends
 from wikipact.model.article import Article
 
 
-def create_app(db_path: str | Path, *, snapshots_root: Path | None = None) -> FastAPI:
-    """The API over the database at ``db_path`` (store, accounts and metering in one file)."""
+def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None = None) -> FastAPI:
+    """The API over ``backends`` (or the SQLite file at that path, with ``snapshots_root``)."""
+    if not isinstance(backends, Backends):
+        backends = open_backends(f"sqlite:///{backends}", snapshots=snapshots_root)
     app = FastAPI(
         title="wikipact partner API",
         version=__version__,
@@ -32,14 +34,13 @@ def create_app(db_path: str | Path, *, snapshots_root: Path | None = None) -> Fa
             '`{"message": ..., "status": ...}`.'
         ),
     )
-    access = Access(db_path, background_checkpoints=True)
+    access = backends.access(background_checkpoints=True)
     access.start_checkpointer()
-    app.state.services = Services(
-        db_path=Path(db_path), access=access, snapshots_root=snapshots_root
-    )
-    from wikipact.snapshots.registry import ensure_schema
+    app.state.services = Services(backends=backends, access=access)
+    if not backends.is_postgres:
+        from wikipact.snapshots.registry import ensure_schema
 
-    ensure_schema(Path(db_path))
+        ensure_schema(backends.sqlite_path())
     errors.install(app)
     for module in (content, realtime, account, admin):
         app.include_router(module.router)

@@ -6,7 +6,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,30 +14,38 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from wikipact.access import Access, Principal
 from wikipact.access.entitlement import Grant
 from wikipact.access.models import Agreement
+from wikipact.backends import Backends
 from wikipact.errors import ForbiddenError
 from wikipact.model.project import language_of
-from wikipact.store.sqlite import SQLiteStore
 
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
 
 
 @dataclass
 class Services:
-    """What the app serves from: one database file (store, access, search, snapshots tables)."""
+    """What the app serves from: its backends, and the access layer built on them."""
 
-    db_path: Path
+    backends: Backends
     access: Access
-    snapshots_root: Path | None = None
     _local: threading.local | None = None
     _languages: dict[str, str | None] = field(default_factory=dict)
 
-    def store(self) -> SQLiteStore:
+    def store(self) -> Any:
         if self._local is None:
             self._local = threading.local()
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = SQLiteStore(self.db_path, readonly=True)
+            store = self._local.store = self.backends.store(readonly=True)
         return store
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file of the parts that live only there today (search, snapshots)."""
+        return self.backends.sqlite_path("this route")
+
+    @property
+    def snapshots_root(self) -> Path:
+        return self.backends.snapshots_root
 
     def language_of(self, project: str) -> str | None:
         """The content language of a project: its site information, else its name's."""

@@ -1,17 +1,12 @@
-"""The app factory uvicorn workers call (``wikipact serve`` passes the database by environment)."""
+"""The app factory uvicorn's workers call: each reads the settings (``WIKIPACT_*``) once."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from wikipact.api.app import create_app
+from wikipact.backends import open_backends
 
 
 def app_from_env() -> FastAPI:
-    snapshots = os.environ.get("WIKIPACT_SNAPSHOTS")
-    return create_app(
-        os.environ["WIKIPACT_SERVE_DB"], snapshots_root=Path(snapshots) if snapshots else None
-    )
+    return create_app(open_backends())

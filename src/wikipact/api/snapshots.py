@@ -28,7 +28,7 @@ Identifier = Annotated[str, Path(max_length=200, description="Snapshot identifie
 
 
 def _root(svc: Services) -> Any:
-    return svc.snapshots_root or registry.default_root()
+    return svc.snapshots_root
 
 
 def _covers(grant: Grant, snapshot: registry.Snapshot) -> bool:

@@ -34,10 +34,9 @@ keys_app = typer.Typer(
 
 
 def _access(db: str | None) -> Access:
-    from wikipact.access import Access
-    from wikipact.store import default_db_url, sqlite_path
+    from wikipact.backends import open_backends
 
-    return Access(sqlite_path(db or default_db_url()))
+    return open_backends(db).access()
 
 
 def _actor() -> str:
@@ -342,18 +341,16 @@ def serve_command(
     ] = True,
 ) -> None:
     """Run the partner API (uvicorn); the OpenAPI document is at /openapi.json."""
-    import os
-
     import uvicorn
 
-    from wikipact.access import Access
-    from wikipact.store import default_db_url, sqlite_path
+    from wikipact.backends import open_backends
 
-    path = sqlite_path(db or default_db_url())
-    Access(path)  # create the tables once, before the workers start
-    os.environ["WIKIPACT_SERVE_DB"] = str(path)
-    if snapshots is not None:
-        os.environ["WIKIPACT_SNAPSHOTS"] = str(snapshots)
+    backends = open_backends(db, snapshots=snapshots)
+    backends.access()  # create the tables once, before the workers start
+    backends.close()
+    # uvicorn's worker processes each build the app from the settings they read at start
+    # (api/serve.py): hand them these, as the WIKIPACT_* variables a deployment would set
+    backends.settings.export()
     uvicorn.run(
         "wikipact.api.serve:app_from_env",
         factory=True,

@@ -77,9 +77,9 @@ def build_command(
             raise ConfigError("give dump files or --db, not both")
         source = DumpSource(open_dumps(dumps, project))
     else:
-        from wikipact.store import default_db_url, sqlite_path
+        from wikipact.backends import open_backends
 
-        path = sqlite_path(db or default_db_url())
+        path = open_backends(db).sqlite_path("a build from the store")
         if not path.exists():
             raise ConfigError(f"no store at {path}: ingest dumps first, or give dump files")
         source = StoreSource(path, [project] if project else None)

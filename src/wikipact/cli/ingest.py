@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wikipact.backends import open_backends
 from wikipact.cli.common import (
     DbOption,
     OnErrorOption,
@@ -20,7 +21,6 @@ from wikipact.cli.common import (
 )
 from wikipact.cli.progress import progress_bar, stderr
 from wikipact.run.ingest import IngestOptions, IngestSummary, ingest
-from wikipact.store import default_db_url, open_store
 
 
 def ingest_command(
@@ -51,8 +51,9 @@ def ingest_command(
         prune=prune,
         task_bytes=task_bytes,
     )
-    url = db or default_db_url()
-    store = open_store(url)
+    backends = open_backends(db)
+    url = backends.url
+    store = backends.store()
     opened = open_dumps(dumps, project)
     total = sum(d.size for d in opened)
     try:

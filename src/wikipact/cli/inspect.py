@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from wikipact.backends import open_backends
 from wikipact.cli.common import DbOption, ProjectOption
 from wikipact.dumps.reader import open_dump
 from wikipact.errors import ConfigError, NotFoundError
 from wikipact.model.codec import article_json_schema, to_builtins
-from wikipact.store import default_db_url, open_store
 from wikipact.wikitext.parse import parse_article
 
 console = Console(soft_wrap=True)
@@ -30,7 +30,7 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full record as JSON.")] = False,
 ) -> None:
     """Show the current record of a page, and its revision history."""
-    store = open_store(db or default_db_url(), readonly=True)
+    store = open_backends(db).store(readonly=True)
     try:
         found = store.find(title, project)
         if not found:
@@ -77,7 +77,7 @@ def _print_article(article, history: list[tuple[int, str, str]]) -> None:  # typ
 
 def stats_command(db: DbOption = None) -> None:
     """Pages per project and namespace, revisions and change-log size."""
-    store = open_store(db or default_db_url(), readonly=True)
+    store = open_backends(db).store(readonly=True)
     try:
         stats = store.stats()
     finally:
@@ -103,7 +103,7 @@ def changes_command(
     db: DbOption = None,
 ) -> None:
     """Print change-log events as JSON lines, oldest first."""
-    store = open_store(db or default_db_url(), readonly=True)
+    store = open_backends(db).store(readonly=True)
     try:
         for event in store.changes(after=after, limit=limit):
             typer.echo(json.dumps(dataclasses.asdict(event), ensure_ascii=False))

@@ -11,10 +11,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from wikipact.backends import open_backends
 from wikipact.cli.common import DbOption
 from wikipact.cli.progress import stderr
 from wikipact.errors import StoreError
-from wikipact.store import default_db_url, sqlite_path
 
 if TYPE_CHECKING:  # the search index loads when a search command runs, not for every command
     from wikipact.search.index import IndexStats
@@ -39,7 +39,7 @@ def index_command(
     from wikipact.search import build_index, index_status, update_index
     from wikipact.store.sqlite import connect
 
-    path = sqlite_path(db or default_db_url())
+    path = open_backends(db).sqlite_path("the search index")
     if not path.exists():
         raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
     conn = connect(path, readonly=True)
@@ -68,7 +68,7 @@ def search_command(
     """Search the passage index; print passages with the citations that back them."""
     from wikipact.search import search
 
-    path = sqlite_path(db or default_db_url())
+    path = open_backends(db).sqlite_path("search")
     if not path.exists():
         raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
     passages = search(path, query, projects=project or None, limit=limit)

@@ -44,9 +44,9 @@ OwnerOption = Annotated[
 
 
 def _db_path(db: str | None) -> Path:
-    from wikipact.store import default_db_url, sqlite_path
+    from wikipact.backends import open_backends
 
-    path = sqlite_path(db or default_db_url())
+    path = open_backends(db).sqlite_path("snapshots")
     if not path.exists():
         raise ConfigError(f"no store at {path}: run `wikipact ingest` first, or pass --db")
     return path

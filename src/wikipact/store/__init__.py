@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from wikipact.errors import ConfigError
@@ -22,12 +21,11 @@ __all__ = [
 
 
 def default_db_url() -> str:
-    """``$WIKIPACT_DB``, else a SQLite file in the per-user data directory."""
-    if os.environ.get("WIKIPACT_DB"):
-        return os.environ["WIKIPACT_DB"]
-    from platformdirs import user_data_dir
+    """The settings' database: ``$WIKIPACT_DB``, else a SQLite file in the per-user data
+    directory (``wikipact.settings``)."""
+    from wikipact.settings import load_settings
 
-    return "sqlite:///" + str(Path(user_data_dir("wikipact", appauthor=False)) / "wikipact.db")
+    return load_settings().db_url
 
 
 def sqlite_path(url: str) -> Path:

@@ -1,0 +1,87 @@
+"""The backends a command or the API runs on, chosen once from the settings and passed in.
+
+``Backends`` holds what wikipact stores things in: the article store, the access repository
+(partners, agreements, keys, limits, usage), the snapshots folder, and the database the search
+index and the snapshots registry live in. Code above these layers asks a ``Backends`` for them
+and never opens a database, a connection or a path of its own.
+
+=================  ===========================================  ==================================
+backend            ``sqlite:///path.db``                        ``postgresql://user@host/db``
+=================  ===========================================  ==================================
+article store      ``store.sqlite.SQLiteStore``                 ``store.postgres.PostgresStore``
+access             ``access.sqlite_repository``                 ``access.postgres_repository``
+search index       FTS5 in the same file                        not yet: a clear ``ConfigError``
+snapshots registry tables in the same file                      not yet: a clear ``ConfigError``
+=================  ===========================================  ==================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wikipact.errors import ConfigError
+from wikipact.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from wikipact.access import Access
+    from wikipact.store.base import ArticleStore
+
+
+@dataclass
+class Backends:
+    settings: Settings
+    _access: Access | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.settings.db_url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def snapshots_root(self) -> Path:
+        return self.settings.snapshots_root
+
+    def store(self, *, readonly: bool = False) -> ArticleStore:
+        """A new connection to the article store (the caller closes it)."""
+        from wikipact.store import open_store
+
+        return open_store(self.url, readonly=readonly)
+
+    def access(self, **options: Any) -> Access:
+        """The access layer (one per ``Backends``: it holds connections and caches)."""
+        if self._access is None:
+            from wikipact.access import Access
+
+            if self.is_postgres:
+                from wikipact.access.postgres_repository import PostgresAccessRepository
+
+                self._access = Access(repository=PostgresAccessRepository(self.url))
+            else:
+                self._access = Access(self.sqlite_path("the access layer"), **options)
+        return self._access
+
+    def sqlite_path(self, what: str = "this command") -> Path:
+        """The SQLite file, for the parts that live only there today (search, snapshots)."""
+        if self.is_postgres:
+            raise ConfigError(
+                f"{what} needs a SQLite database (--db sqlite:///path.db) in this version; "
+                "PostgreSQL serves the store and the access layer"
+            )
+        from wikipact.store import sqlite_path
+
+        return sqlite_path(self.url)
+
+    def close(self) -> None:
+        if self._access is not None:
+            self._access.close()
+            self._access = None
+
+
+def open_backends(db: str | None = None, *, snapshots: Path | None = None) -> Backends:
+    """Backends from the settings, with a command's ``--db`` and ``--snapshots`` on top."""
+    return Backends(load_settings(db=db, snapshots=snapshots))

@@ -1,0 +1,91 @@
+"""wikipact's settings, read once: command-line options over ``WIKIPACT_*`` variables over defaults.
+
+=====================  =========================  ===============================================
+setting                variable                   default
+=====================  =========================  ===============================================
+``db``                 ``WIKIPACT_DB``            ``sqlite:///<user data dir>/wikipact.db``
+``snapshots``          ``WIKIPACT_SNAPSHOTS``     ``<user data dir>/snapshots``
+``signing_dir``        ``WIKIPACT_SIGNING_DIR``   ``<user config dir>/signing``
+=====================  =========================  ===============================================
+
+``db`` is a URL: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` (or a plain path), or
+``postgresql://user@host:5432/database``. ``Backends`` (``backends.py``) are built from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wikipact.errors import ConfigError
+
+
+def _data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("wikipact", appauthor=False))
+
+
+def default_db() -> str:
+    return "sqlite:///" + str(_data_dir() / "wikipact.db")
+
+
+SCHEMES = ("sqlite://", "postgresql://", "postgres://")
+
+
+class Settings(BaseSettings):
+    """What wikipact runs against. ``Settings()`` reads the environment once."""
+
+    model_config = SettingsConfigDict(env_prefix="WIKIPACT_", extra="ignore", frozen=True)
+
+    db: str = ""
+    snapshots: Path | None = None
+    signing_dir: Path | None = None
+
+    @field_validator("db")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if "://" in value and not value.startswith(SCHEMES):
+            raise ValueError(
+                f"unsupported database URL {value!r}: use sqlite:///path.db or "
+                "postgresql://user@host/database"
+            )
+        return value
+
+    def export(self) -> None:
+        """Set the ``WIKIPACT_*`` variables to these settings, for processes started next
+        (``wikipact serve``'s workers, which read their settings at start)."""
+        import os
+
+        os.environ["WIKIPACT_DB"] = self.db_url
+        for name in ("snapshots", "signing_dir"):
+            value = getattr(self, name)
+            if value is not None:
+                os.environ[f"WIKIPACT_{name.upper()}"] = str(value)
+
+    @property
+    def db_url(self) -> str:
+        return self.db or default_db()
+
+    @property
+    def snapshots_root(self) -> Path:
+        return (self.snapshots or _data_dir() / "snapshots").expanduser()
+
+
+def load_settings(**options: Any) -> Settings:
+    """The environment's settings with a command's options on top; a bad value is a
+    ``ConfigError`` naming the variable or option."""
+    from pydantic import ValidationError
+
+    given = {k: v for k, v in options.items() if v is not None}
+    try:
+        return Settings(**given)  # options first, then the environment, then the defaults
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"settings: {problems} (WIKIPACT_* variables or options)") from None
