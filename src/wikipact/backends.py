@@ -26,6 +26,8 @@ from wikipact.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from wikipact.access import Access
+    from wikipact.search.query import PassageIndex
+    from wikipact.snapshots.registry import Registry
     from wikipact.store.base import ArticleStore
 
 
@@ -64,6 +66,18 @@ class Backends:
             else:
                 self._access = Access(self.sqlite_path("the access layer"), **options)
         return self._access
+
+    def passages(self) -> PassageIndex:
+        """The grounding-search index (FTS5 in the SQLite file)."""
+        from wikipact.search.query import PassageIndex
+
+        return PassageIndex(self.sqlite_path("grounding search"))
+
+    def registry(self) -> Registry:
+        """The registry of snapshots and dataset builds (tables in the SQLite file)."""
+        from wikipact.snapshots.registry import Registry
+
+        return Registry(self.sqlite_path("the snapshots registry"))
 
     def sqlite_path(self, what: str = "this command") -> Path:
         """The SQLite file, for the parts that live only there today (search, snapshots)."""

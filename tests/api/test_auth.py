@@ -172,7 +172,7 @@ def test_every_account_change_is_in_the_append_only_audit_log(app, partners: Par
     actions = [entry["action"] for entry in reversed(access.audit_log())]
     assert actions[:2] == ["partner.add", "agreement.add"]
     assert actions.count("key.create") == 4 and actions[-1] == "key.revoke"
-    conn = sqlite3.connect(app.state.services.db_path)
+    conn = sqlite3.connect(app.state.services.backends.sqlite_path())
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("UPDATE access_audit SET actor='someone else'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):

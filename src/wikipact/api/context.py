@@ -17,6 +17,8 @@ from wikipact.access.models import Agreement
 from wikipact.backends import Backends
 from wikipact.errors import ForbiddenError
 from wikipact.model.project import language_of
+from wikipact.search.query import PassageIndex
+from wikipact.snapshots.registry import Registry
 
 bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
 
@@ -28,6 +30,8 @@ class Services:
     backends: Backends
     access: Access
     _local: threading.local | None = None
+    _passages: Any = None
+    _registry: Any = None
     _languages: dict[str, str | None] = field(default_factory=dict)
 
     def store(self) -> Any:
@@ -39,9 +43,16 @@ class Services:
         return store
 
     @property
-    def db_path(self) -> Path:
-        """The SQLite file of the parts that live only there today (search, snapshots)."""
-        return self.backends.sqlite_path("this route")
+    def passages(self) -> PassageIndex:
+        if self._passages is None:
+            self._passages = self.backends.passages()
+        return self._passages  # type: ignore[no-any-return]
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = self.backends.registry()
+        return self._registry  # type: ignore[no-any-return]
 
     @property
     def snapshots_root(self) -> Path:

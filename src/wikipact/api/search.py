@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.errors import error
 from wikipact.errors import StoreError
-from wikipact.search import search as search_passages
 
 router = APIRouter(prefix="/v2")
 
@@ -34,7 +33,7 @@ def search(
     try:
         candidates = svc.store().projects() if project is None else [project]
         scope = {p for p in candidates if meter.grant.allows(p, 0)}
-        passages = search_passages(svc.store().conn, q, projects=scope, limit=limit)
+        passages = svc.passages.search(q, projects=scope, limit=limit)
     except StoreError as exc:
         meter.finish(503, project=project or "")
         return error(503, f"search is not available: {exc}")

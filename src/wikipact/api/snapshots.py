@@ -46,14 +46,14 @@ def _covers(grant: Grant, snapshot: registry.Snapshot) -> bool:
 def _visible(svc: Services, principal: Principal) -> list[registry.Snapshot]:
     if principal.partner is None:
         return []
-    found = registry.list_snapshots(svc.store().conn, owner=principal.partner)
+    found = svc.registry.list(owner=principal.partner)
     grants = {kind: svc.listing_grant(principal, channel) for kind, channel in CHANNEL.items()}
     return [s for s in found if _covers(grants[s.kind], s)]
 
 
 def _find(svc: Services, principal: Principal, identifier: str) -> registry.Snapshot:
     """The snapshot if the caller may see it; 'not found' for anything else."""
-    snapshot = registry.get_snapshot(svc.store().conn, identifier)
+    snapshot = svc.registry.get(identifier)
     if (
         snapshot is None
         or principal.partner is None

@@ -79,10 +79,12 @@ def build_command(
     else:
         from wikipact.backends import open_backends
 
-        path = open_backends(db).sqlite_path("a build from the store")
-        if not path.exists():
-            raise ConfigError(f"no store at {path}: ingest dumps first, or give dump files")
-        source = StoreSource(path, [project] if project else None)
+        backends = open_backends(db)
+        if not backends.is_postgres and not backends.sqlite_path().exists():
+            raise ConfigError(
+                f"no store at {backends.sqlite_path()}: ingest dumps first, or give dump files"
+            )
+        source = StoreSource(backends.url, [project] if project else None)
     result = build(
         source,
         out,

@@ -37,16 +37,11 @@ def index_command(
 ) -> None:
     """Build the passage index for `wikipact search`, or bring it up to date with the store."""
     from wikipact.search import build_index, index_status, update_index
-    from wikipact.store.sqlite import connect
 
     path = open_backends(db).sqlite_path("the search index")
     if not path.exists():
         raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
-    conn = connect(path, readonly=True)
-    try:
-        status = index_status(conn)
-    finally:
-        conn.close()
+    status = index_status(path)
     if rebuild or status is None or project:
         with _progress() as update:
             stats = build_index(path, projects=project or None, progress=update)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from wikipact.datasets.manifest import sha256_file
 from wikipact.datasets.stage import StageConfig, Staged, stage_article, stage_page
@@ -114,13 +114,17 @@ class DumpSource:
 
 
 class StoreSource:
-    """Live articles of a SQLite store (already parsed at ingest), read by the workers."""
+    """Live articles of a store (already parsed at ingest), read by the workers.
 
-    def __init__(self, path: Path, projects: list[str] | None = None) -> None:
-        from wikipact.store.sqlite import SQLiteStore
+    ``store`` is the store's URL (``sqlite:///path.db``, ``postgresql://...``) or a SQLite path.
+    """
 
-        self.path = path
-        store = SQLiteStore(path, readonly=True)
+    def __init__(self, store_url: str | Path, projects: list[str] | None = None) -> None:
+        from wikipact.store import open_store
+
+        self.url = str(store_url) if "://" in str(store_url) else f"sqlite:///{store_url}"
+        name = self.url.rstrip("/").rsplit("/", 1)[-1]
+        store = open_store(self.url, readonly=True)
         try:
             chosen = projects or store.projects()
             self._chunks = [
@@ -131,7 +135,7 @@ class StoreSource:
             self._inputs = [
                 InputInfo(
                     kind="store",
-                    name=path.name,
+                    name=name,
                     project=project,
                     revisions=store.revision_range(project),
                     last_change_cursor=store.stats().last_cursor,
@@ -153,7 +157,7 @@ class StoreSource:
     def run(
         self, config: StageConfig, skip: set[str], workers: int, on_error: str
     ) -> Iterator[TaskOutput]:
-        jobs = [(str(self.path), c, config) for c in self._chunks if _chunk_key(*c) not in skip]
+        jobs = [(self.url, c, config) for c in self._chunks if _chunk_key(*c) not in skip]
         if workers <= 1:
             for job in jobs:
                 yield _stage_store_chunk(job)
@@ -167,17 +171,16 @@ def _chunk_key(project: str, first: int, last: int) -> str:
     return f"{project}:{first}-{last}"
 
 
-_STORES: dict[str, object] = {}
+_STORES: dict[str, Any] = {}  # a worker's open store, by URL
 
 
 def _stage_store_chunk(job: tuple[str, tuple[str, int, int], StageConfig]) -> TaskOutput:
-    from wikipact.store.sqlite import SQLiteStore
+    from wikipact.store import open_store
 
-    path, (project, first, last), config = job
-    store = _STORES.get(path)
+    url, (project, first, last), config = job
+    store = _STORES.get(url)
     if store is None:
-        store = _STORES[path] = SQLiteStore(path, readonly=True)
-    assert isinstance(store, SQLiteStore)
+        store = _STORES[url] = open_store(url, readonly=True)
     items = [stage_article(a, config) for a in store.articles_between(project, first, last)]
     return TaskOutput(
         key=_chunk_key(project, first, last), items=items, finished=True, bytes_done=1

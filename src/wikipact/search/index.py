@@ -60,7 +60,7 @@ from pathlib import Path
 from wikipact.errors import StoreError
 from wikipact.model.article import Article, Part, Reference
 from wikipact.search._text import TOKENIZER, cjk_shadow
-from wikipact.store.sqlite import SQLiteStore, write_transaction
+from wikipact.store.sqlite import SQLiteStore, connect, write_transaction
 from wikipact.wikitext.sentences import split_sentences
 
 SCHEMA_VERSION = 1
@@ -488,9 +488,16 @@ def update_index(db_path: str | Path) -> IndexStats:
     return stats
 
 
-def index_status(conn: sqlite3.Connection) -> IndexStatus | None:
-    """The recorded state of the index on ``conn``, or None when there is no index."""
-    return _status(conn)
+def index_status(db: sqlite3.Connection | str | Path) -> IndexStatus | None:
+    """The recorded state of the index (on a connection, or the database file at a path), or
+    None when there is no index."""
+    if isinstance(db, sqlite3.Connection):
+        return _status(db)
+    conn = connect(Path(db), readonly=True)
+    try:
+        return _status(conn)
+    finally:
+        conn.close()
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
@@ -260,3 +261,20 @@ def _fetch(conn: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> li
                 "the database has no search index; run `wikipact index` on it first"
             ) from None
         raise StoreError(f"search failed: {exc}") from None
+
+
+class PassageIndex:
+    """The passage index of one SQLite file, for a server: each thread reads through its own
+    read-only connection, opened on first use."""
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.path = Path(db_path)
+        self._local = threading.local()
+
+    def search(
+        self, q: str, *, projects: Collection[str] | None = None, limit: int = 10
+    ) -> list[Passage]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path, readonly=True)
+        return search(conn, q, projects=projects, limit=limit)

@@ -35,6 +35,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -388,3 +389,26 @@ def _check_relpath(relpath: str) -> str | None:
     ):
         return "is not a plain relative path (absolute, or with '.', '..' or '//')"
     return None
+
+
+class Registry:
+    """The registry of one SQLite file, for a server: each thread reads through its own
+    read-only connection, opened on first use."""
+
+    def __init__(self, db_path: str | os.PathLike[str]) -> None:
+        self.path = Path(db_path)
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            from wikipact.store.sqlite import connect
+
+            conn = self._local.conn = connect(self.path, readonly=True)
+        return conn
+
+    def get(self, identifier: str) -> Snapshot | None:
+        return get_snapshot(self._conn(), identifier)
+
+    def list(self, **filters: Any) -> list[Snapshot]:
+        return list_snapshots(self._conn(), **filters)
