@@ -178,3 +178,18 @@ def test_every_account_change_is_in_the_append_only_audit_log(app, partners: Par
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("DELETE FROM access_audit")
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"since": "2026-02-30"}, 400),  # not a calendar day
+        ({"since": "2026-12-01", "until": "2026-11-01"}, 400),
+        ({"since": "2026-11-01", "until": "2026-11-30"}, 200),
+    ],
+)
+def test_usage_days_are_calendar_days(
+    client: TestClient, partners: Partners, params: dict[str, str], status: int
+) -> None:
+    response = client.get("/v2/usage", params=params, headers=auth(partners.acme))
+    assert response.status_code == status, response.text

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 
 from wikipact.access import Principal
 from wikipact.api.context import Caller, rate_limited, services
-from wikipact.errors import ForbiddenError, NotFoundError
+from wikipact.errors import ConfigError, ForbiddenError, NotFoundError
+from wikipact.model.instants import parse_day
 
 router = APIRouter(prefix="/v2")
 DAY = r"^\d{4}-\d{2}-\d{2}$"
@@ -43,6 +44,9 @@ def usage(
     svc = services(request)
     partner = _partner(principal)
     rate_limited(svc, principal)
+    days = [parse_day(d, what=name) for name, d in (("since", since), ("until", until)) if d]
+    if len(days) == 2 and days[0] > days[1]:
+        raise ConfigError(f"since {since} is after until {until}")
     rows = svc.access.usage(partner, since=since, until=until)
     return _json(
         {
