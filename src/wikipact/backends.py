@@ -90,6 +90,24 @@ class Backends:
 
         return sqlite_path(self.url)
 
+    def prepare(self) -> None:
+        """Create every schema wikipact keeps in this database (store, access, registry)."""
+        store = self.store()
+        store.close()
+        self.access()
+        if self.is_postgres:
+            try:
+                registry = self.registry()
+            except ConfigError:  # no registry on PostgreSQL in this version
+                return
+            prepare = getattr(registry, "ensure_schema", None)
+            if prepare is not None:
+                prepare()
+        else:
+            from wikipact.snapshots.registry import ensure_schema
+
+            ensure_schema(self.sqlite_path())
+
     def close(self) -> None:
         if self._access is not None:
             self._access.close()
