@@ -38,12 +38,15 @@ def sqlite_path(url: str) -> Path:
 
 
 def open_store(url: str | None = None, *, readonly: bool = False) -> ArticleStore:
-    """Open the store at ``url`` (``sqlite:///path.db`` or a plain path; default per user)."""
+    """Open the store at ``url``: ``sqlite:///path.db`` (or a plain path) or
+    ``postgresql://user@host/db`` (``postgres://`` too); default per user."""
     url = url or default_db_url()
     if url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            "the PostgreSQL store is not available in this version; use sqlite:///path.db"
-        )
+        from wikipact.store.postgres import PostgresStore  # psycopg only when asked for
+
+        return PostgresStore(url, readonly=readonly)
     if "://" in url and not url.startswith("sqlite://"):
-        raise ConfigError(f"unsupported database URL {url!r}; use sqlite:///path.db")
+        raise ConfigError(
+            f"unsupported database URL {url!r}; use sqlite:///path.db or postgresql://user@host/db"
+        )
     return SQLiteStore(sqlite_path(url), readonly=readonly)

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import msgspec
-import zstandard
 
 from wikipact import crashpoints
 from wikipact.errors import DumpError, StoreError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
+from wikipact.store import records
 from wikipact.store.base import (
     ApplyResult,
     ChangeEvent,
@@ -36,30 +34,13 @@ from wikipact.store.migrations import migrate
 
 T = TypeVar("T")
 
-_zstd = threading.local()  # zstandard (de)compressors must not be shared between threads
-
-
-def _compress(data: bytes) -> bytes:
-    compressor = getattr(_zstd, "compressor", None)
-    if compressor is None:
-        compressor = _zstd.compressor = zstandard.ZstdCompressor(level=3)
-    return compressor.compress(data)  # type: ignore[no-any-return]
-
-
-def _decompress(data: bytes) -> bytes:
-    decompressor = getattr(_zstd, "decompressor", None)
-    if decompressor is None:
-        decompressor = _zstd.decompressor = zstandard.ZstdDecompressor()
-    return decompressor.decompress(data)  # type: ignore[no-any-return]
-
-
-_article_encoder = msgspec.json.Encoder()
-_article_decoder = msgspec.json.Decoder(Article)
-_site_decoder = msgspec.json.Decoder(SiteInfo)
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+# The record format and time stamps are shared with the other backends (store/records.py).
+_compress = records.compress
+_decompress = records.decompress
+_article_encoder = records.article_encoder
+_article_decoder = records.article_decoder
+_site_decoder = records.site_decoder
+_now = records.now
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
