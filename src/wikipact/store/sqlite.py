@@ -308,7 +308,10 @@ class SQLiteStore:
         title = title.replace("_", " ").strip()
         if project:
             rows = self._rows(
-                "SELECT record FROM articles WHERE project=? AND title=? AND deleted=0",
+                # without statistics SQLite's planner takes the primary key's (project=?) and
+                # scans the project: ~2 ms a lookup on 1,800 pages, 3.5 us by title
+                "SELECT record FROM articles INDEXED BY articles_by_title "
+                "WHERE project=? AND title=? AND deleted=0",
                 (project, title),
             )
         else:
@@ -375,8 +378,8 @@ class SQLiteStore:
         return [
             (r[0], r[1], r[2] or "")
             for r in self._rows(
-                "SELECT revision_id, timestamp, editor FROM revisions WHERE project=? AND "
-                "page_id=? ORDER BY revision_id",
+                "SELECT revision_id, timestamp, editor FROM revisions INDEXED BY "
+                "revisions_by_page WHERE project=? AND page_id=? ORDER BY revision_id",
                 (project, page_id),
             )
         ]
