@@ -82,3 +82,23 @@ def test_imports_point_inward(layer: str, forbidden: tuple[str, ...]) -> None:
         if module.startswith(forbidden)
     ]
     assert offenders == []
+
+
+def test_every_store_backend_has_the_whole_protocol() -> None:
+    from wikipact.store.base import ArticleStore
+    from wikipact.store.postgres import PostgresStore
+    from wikipact.store.sqlite import SQLiteStore
+
+    wanted = {n for n in vars(ArticleStore) if not n.startswith("_")}
+    for backend in (SQLiteStore, PostgresStore):
+        assert wanted - set(dir(backend)) == set(), backend.__name__
+
+
+def test_every_access_repository_has_the_whole_protocol() -> None:
+    from wikipact.access.postgres_repository import PostgresAccessRepository
+    from wikipact.access.repository import AccessRepository
+    from wikipact.access.sqlite_repository import SQLiteAccessRepository
+
+    wanted = {n for n in vars(AccessRepository) if not n.startswith("_")} - {"secret"}
+    for backend in (SQLiteAccessRepository, PostgresAccessRepository):
+        assert wanted - set(dir(backend)) == set(), backend.__name__
