@@ -61,28 +61,29 @@ SAMPLES = [
     REPO / "tests" / "data" / "sample-mrwiki-pages-articles-multistream.xml.bz2",
 ]
 VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO))  # tests/postgres.py: a throwaway PostgreSQL server
 TITLE = "Anarchism"
 
 
 # -- setup ------------------------------------------------------------------------------------
 
 
-def build_store(path: Path) -> None:
+def build_store(url: str) -> None:
     from wikipact.run.ingest import IngestOptions, ingest
     from wikipact.store import open_store
 
-    store = open_store(f"sqlite:///{path}")
+    store = open_store(url)
     try:
         ingest([str(p) for p in SAMPLES], store, IngestOptions(workers=1))
-        store.checkpoint_wal()  # type: ignore[attr-defined]
+        store.checkpoint_wal()
     finally:
         store.close()
 
 
-def bench_key(db: Path) -> str:
-    from wikipact.access import Access
+def bench_key(url: str) -> str:
+    from wikipact.backends import open_backends
 
-    access = Access(db)
+    access = open_backends(url).access()
     try:
         access.add_partner("bench", "Load bench", actor="bench")
         access.add_agreement(
@@ -99,12 +100,13 @@ def bench_key(db: Path) -> str:
         access.close()
 
 
-def time_authenticate(db: Path, key: str, calls: int) -> dict[str, float]:
+def time_authenticate(url: str, key: str, calls: int) -> dict[str, float]:
     """Microseconds per call of ``Access.authenticate`` (and of its HMAC alone)."""
-    from wikipact.access import Access, keys
+    from wikipact.access import keys
+    from wikipact.backends import open_backends
     from wikipact.errors import AuthenticationError
 
-    access = Access(db)
+    access = open_backends(url).access()
     unknown = keys.new_key()[1]
     out: dict[str, float] = {"calls": calls}
     try:
@@ -163,13 +165,13 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(5)
 
 
-def start_api(db: Path, port: int, workers: int, server: str, tmp: Path) -> subprocess.Popen[bytes]:
+def start_api(url: str, port: int, workers: int, server: str, tmp: Path) -> subprocess.Popen[bytes]:
     log = tmp / "api.log"
     if server == "wikipact":
-        cmd = [str(VENV_BIN / "wikipact"), "serve", "--db", str(db), "--port", str(port)]
+        cmd = [str(VENV_BIN / "wikipact"), "serve", "--db", url, "--port", str(port)]
         cmd += ["--snapshots", str(tmp / "snapshots")]
         return start([*cmd, "--workers", str(workers)], log)
-    env = {**os.environ, "WIKIPACT_SERVE_DB": str(db), "WIKIPACT_SNAPSHOTS": str(tmp / "snapshots")}
+    env = {**os.environ, "WIKIPACT_DB": url, "WIKIPACT_SNAPSHOTS": str(tmp / "snapshots")}
     cmd = [sys.executable, "-m", "uvicorn", "wikipact.api.serve:app_from_env", "--factory"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     return start([*cmd, "--no-access-log", "--log-level", "warning"], log, env)
@@ -410,6 +412,13 @@ def row(r: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="a store to copy (default: built from tests/data)")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const="throwaway",
+        help="serve from PostgreSQL: a URL of an empty database, or none for a throwaway server "
+        "(tests/postgres.py); the store is built from tests/data",
+    )
     parser.add_argument("--clients", type=int, nargs="+", default=[20, 50, 200])
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per point")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
@@ -429,17 +438,25 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="wikipact-api-load-", dir=args.tmp))
     procs: list[subprocess.Popen[bytes]] = []
+    postgres = contextlib.ExitStack()
     try:
         db = tmp / "bench.db"
-        if args.db:
+        url = f"sqlite:///{db}"
+        if args.postgres:
+            url = args.postgres
+            if url == "throwaway":
+                from tests import postgres as throwaway
+
+                url = postgres.enter_context(throwaway.server()).database()
+        if args.db and not args.postgres:
             shutil.copy(args.db, db)
         else:
             print(f"building a store from {', '.join(p.name for p in SAMPLES)} ...", flush=True)
-            build_store(db)
-        key = bench_key(db)
+            build_store(url)
+        key = bench_key(url)
         headers = {"Authorization": f"Bearer {key}"}
 
-        auth = time_authenticate(db, key, args.auth_calls)
+        auth = time_authenticate(url, key, args.auth_calls)
         print(
             f"Access.authenticate over {args.auth_calls:,} calls: valid {auth['valid_us']:.1f} µs, "
             f"unknown {auth['unknown_us']:.1f} µs, malformed {auth['malformed_us']:.1f} µs "
@@ -448,7 +465,7 @@ def main() -> None:
         )
 
         api_port = free_port()
-        api = start_api(db, api_port, args.workers, args.server, tmp)
+        api = start_api(url, api_port, args.workers, args.server, tmp)
         procs.append(api)
         base = f"http://127.0.0.1:{api_port}"
         wait_ready(f"{base}/v2/projects", headers, api, tmp / "api.log")
@@ -500,12 +517,14 @@ def main() -> None:
                 "article_bytes": len(article.content),
                 "static_server": static_server,
                 "db": str(args.db) if args.db else "tests/data samples (enwiki + mrwiki)",
+                "backend": "postgresql" if args.postgres else "sqlite",
             },
             "authenticate": auth,
             "points": results,
         }
         args.out.mkdir(parents=True, exist_ok=True)
-        stem = args.out / f"api-load-{dt.date.today().isoformat()}"
+        backend = "-postgresql" if args.postgres else ""
+        stem = args.out / f"api-load-{dt.date.today().isoformat()}{backend}"
         stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
         lines = [
             f"# API load, {report['date']} ({os.cpu_count()} CPUs, shared with the load "
@@ -538,6 +557,7 @@ def main() -> None:
             if "Traceback" in text or "ERROR" in text:
                 print(f"the server logged errors: {kept}")
         shutil.rmtree(tmp, ignore_errors=True)
+        postgres.close()
 
 
 if __name__ == "__main__":
