@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import auth
@@ -157,3 +158,36 @@ def test_limits_are_shared_by_server_processes_and_survive_restarts(db, app) -> 
     assert restarted.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
     assert second.get("/v2/articles/Albedo", headers=auth(key)).status_code == 429
     assert Access(db).quotas("shared")[0]["used"] == 4
+
+
+def test_a_delivery_that_fails_on_any_path_is_metered_once_and_gives_its_quota_back(
+    app, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The hour batch route has no error handling of its own: a failure inside it is still
+    metered (500) and its quota unit returned, by the MeterGuard middleware."""
+    from wikipact.access.models import Quota
+    from wikipact.api import realtime
+
+    access = app.state.services.access
+    access.add_partner("flaky", "Flaky", actor="test")
+    access.add_agreement(
+        "flaky", name="rt", projects=["*"], channels=["realtime"], starts="2026-01-01",
+        quotas=[Quota(channel="realtime", period="day", limit=10)], rate_limit=1000, burst=1000,
+        actor="test",
+    )  # fmt: skip
+    _, key = access.create_key("flaky", label="k", actor="test")
+
+    def broken(store, hour):  # type: ignore[no-untyped-def]
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(realtime, "_since", broken)
+    with TestClient(app, raise_server_exceptions=False) as failing:
+        response = failing.get("/v2/realtime/batches/2026-11-28T04", headers=auth(key))
+    assert response.status_code == 500
+    rows = access.repository.usage_by_day("flaky", "0000-00-00", "9999-99-99")
+    assert rows == []  # no successful delivery
+    assert access.quotas("flaky")[0]["used"] == 0  # the unit taken is given back
+    monkeypatch.undo()
+    ok = client.get("/v2/realtime/batches/2026-11-28T04", headers=auth(key))
+    assert ok.status_code == 200
+    assert access.quotas("flaky")[0]["used"] == 1

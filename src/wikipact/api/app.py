@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from wikipact import __version__
 from wikipact.api import account, admin, content, errors, realtime
-from wikipact.api.context import Services
+from wikipact.api.context import MeterGuard, Services
 from wikipact.backends import Backends, open_backends
 from wikipact.model.article import Article
 
@@ -42,6 +42,7 @@ def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None =
 
         ensure_schema(backends.sqlite_path())
     errors.install(app)
+    app.add_middleware(MeterGuard)
     for module in (content, realtime, account, admin):
         app.include_router(module.router)
     _optional_routers(app)

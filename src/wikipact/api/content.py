@@ -98,7 +98,7 @@ def _articles(
     svc = services(request)
     filters = [(f.field, f.value) for f in query.filters]
     wanted_project = next((str(v) for f, v in filters if f == "is_part_of.identifier"), None)
-    meter = Meter(svc, principal, channel="on-demand", project=wanted_project)
+    meter = Meter(request, principal, channel="on-demand", project=wanted_project)
     if not structured and not filters and not query.fields:
         return _stored_articles(request, principal, name, query.limit, meter)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wikipact.access import Access, Principal
 from wikipact.access.entitlement import Grant
@@ -125,11 +127,14 @@ class Meter:
     """Entitlement, rate limit and quota before a delivery; one usage event after it.
 
     ``grant`` is what the caller may receive: what the route sends is checked or filtered
-    against it (``Grant.allows``)."""
+    against it (``Grant.allows``). A route finishes its meter with what it delivered; a meter
+    that no exit path finished (an exception, a forgotten branch) is finished by ``MeterGuard``
+    when the response ends, with the status and the bytes the client really got, so an admitted
+    request is always metered once and a failed one gives its quota unit back."""
 
     def __init__(
         self,
-        svc: Services,
+        request: Request,
         principal: Principal,
         *,
         channel: str,
@@ -137,9 +142,11 @@ class Meter:
         namespace: int | None = None,
         use: str | None = None,
     ) -> None:
+        svc = services(request)
         self.svc = svc
         self.principal = principal
         self.channel = channel
+        self.project = project
         self.grant: Grant = svc.grant(
             principal, channel, use=use, project=project, namespace=namespace
         )
@@ -147,6 +154,11 @@ class Meter:
         self.period = svc.access.admit(principal, self.agreement, channel)
         self.event = uuid.uuid4().hex
         self.done = False
+        meters = getattr(request.state, MeterGuard.KEY, None)
+        if meters is None:
+            meters = []
+            setattr(request.state, MeterGuard.KEY, meters)
+        meters.append(self)
 
     def finish(
         self,
@@ -174,6 +186,48 @@ class Meter:
         )
         if not 200 <= status < 300 and self.period is not None:
             self.svc.access.release(self.agreement, self.channel, self.period)
+
+
+class MeterGuard:
+    """ASGI middleware: when a response has ended (or failed, or the client left), finishes
+    every ``Meter`` of the request that its route left open."""
+
+    KEY = "wikipact_meters"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        sent = 0
+        completed = False
+
+        async def watch(message: Message) -> None:
+            nonlocal status, sent, completed
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+                completed = completed or not message.get("more_body", False)
+            await send(message)
+
+        failed = False
+        try:
+            await self.app(scope, receive, watch)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            meters = scope.get("state", {}).get(self.KEY, ())
+            final = 500 if failed else (status if completed else 499)
+            for meter in meters:
+                if not meter.done:
+                    await asyncio.to_thread(
+                        meter.finish, final, project=meter.project or "", bytes_sent=sent
+                    )
 
 
 def rate_limited(svc: Services, principal: Principal) -> None:

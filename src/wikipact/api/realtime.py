@@ -119,7 +119,7 @@ async def realtime(
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
 ) -> StreamingResponse:
     svc = services(request)
-    meter = Meter(svc, principal, channel="realtime", project=project_, namespace=namespace)
+    meter = Meter(request, principal, channel="realtime", project=project_, namespace=namespace)
     grant = meter.grant
     start = cursor
     if start is None and last_event_id and last_event_id.isdigit() and len(last_event_id) < 19:
@@ -203,7 +203,7 @@ def batches(
     days: Annotated[int, Query(ge=1, le=31)] = 2,
 ) -> Response:
     svc = services(request)
-    meter = Meter(svc, principal, channel="realtime")
+    meter = Meter(request, principal, channel="realtime")
     meter.finish(200, project="*")
     store = svc.store()
     since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H")
@@ -234,7 +234,7 @@ def batch(
     hour: Annotated[str, Path(pattern=HOUR)],
 ) -> Response:
     svc = services(request)
-    meter = Meter(svc, principal, channel="realtime")
+    meter = Meter(request, principal, channel="realtime")
     lines = []
     for change in _since(svc.store(), hour):
         if change.recorded_at[:13] > hour:

@@ -29,7 +29,7 @@ def search(
 ) -> Response:
     svc = services(request)
     # a search serves grounding or search (entitlement.CHANNEL_USES); only namespace 0 is indexed
-    meter = Meter(svc, principal, channel="search", project=project, namespace=0)
+    meter = Meter(request, principal, channel="search", project=project, namespace=0)
     try:
         candidates = svc.store().projects() if project is None else [project]
         scope = {p for p in candidates if meter.grant.allows(p, 0)}

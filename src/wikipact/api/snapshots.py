@@ -159,7 +159,7 @@ def download(
     if ranges.if_none_match(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     project = ",".join(snapshot.projects)
-    meter = Meter(svc, principal, channel=CHANNEL[snapshot.kind], project=snapshot.project)
+    meter = Meter(request, principal, channel=CHANNEL[snapshot.kind], project=snapshot.project)
     try:
         path = registry.snapshot_file(_root(svc), snapshot)
         span = None
