@@ -10,8 +10,8 @@ backend            ``sqlite:///path.db``                        ``postgresql://u
 =================  ===========================================  ==================================
 article store      ``store.sqlite.SQLiteStore``                 ``store.postgres.PostgresStore``
 access             ``access.sqlite_repository``                 ``access.postgres_repository``
-search index       FTS5 in the same file                        not yet: a clear ``ConfigError``
-snapshots registry tables in the same file                      not yet: a clear ``ConfigError``
+search index       FTS5 in the same file                        tsvector/GIN in the same database
+snapshots registry tables in the same file                      tables in the same database
 =================  ===========================================  ==================================
 """
 
@@ -68,15 +68,20 @@ class Backends:
         return self._access
 
     def passages(self) -> PassageIndex:
-        """The grounding-search index (FTS5 in the SQLite file)."""
+        """The grounding-search index (FTS5 in the SQLite file, or PostgreSQL full-text search
+        in the PostgreSQL database)."""
         from wikipact.search.query import PassageIndex
 
+        if self.is_postgres:
+            return PassageIndex(self.url)
         return PassageIndex(self.sqlite_path("grounding search"))
 
     def registry(self) -> Registry:
-        """The registry of snapshots and dataset builds (tables in the SQLite file)."""
+        """The registry of snapshots and dataset builds (tables in the store's database)."""
         from wikipact.snapshots.registry import Registry
 
+        if self.is_postgres:
+            return Registry(self.url)
         return Registry(self.sqlite_path("the snapshots registry"))
 
     def sqlite_path(self, what: str = "this command") -> Path:

@@ -1,9 +1,11 @@
-"""The passage index: passages and their citations, schema, incremental updates, CJK, CLI."""
+"""The passage index: passages and their citations, schema, incremental updates, CJK, CLI.
+
+Tests taking ``fresh_index_db`` or ``empty_db`` run on SQLite and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,14 +14,15 @@ import msgspec
 import pytest
 
 from tests.conftest import ENWIKI_MULTISTREAM, requires_corpus
+from tests.search.conftest import Db, is_pg, rows
 from wikipact.dumps.reader import open_dump
-from wikipact.errors import StoreError
+from wikipact.errors import ConfigError, StoreError
 from wikipact.model.article import Article, Part
 from wikipact.model.raw import RawPage
 from wikipact.run.ingest import IngestOptions, ingest
 from wikipact.search import article_passages, build_index, index_status, search, update_index
 from wikipact.search.index import MAX_CHARS, MIN_CHARS, SCHEMA_VERSION, passage_rows
-from wikipact.store import SQLiteStore
+from wikipact.store import SQLiteStore, open_store
 from wikipact.store.sqlite import connect
 from wikipact.wikitext.parse import parse_article
 
@@ -40,9 +43,9 @@ def _new_revision(page: RawPage, text: str, bump: int = 1) -> RawPage:
     return msgspec.structs.replace(page, revisions=(revision,))
 
 
-def _apply(db: Path, page: RawPage, site: object) -> Article:
+def _apply(db: Db, page: RawPage, site: object) -> Article:
     article = parse_article(page, site)  # type: ignore[arg-type]
-    store = SQLiteStore(db)
+    store = open_store(str(db))
     try:
         store.apply([(page, article)], source="test")
     finally:
@@ -135,7 +138,8 @@ def test_a_long_paragraph_is_split_and_each_piece_keeps_its_own_citations(
     assert any(set(piece.citations) < set(cited) for piece in pieces)
 
 
-def test_a_newer_revision_replaces_the_articles_passages(fresh_db: Path) -> None:
+def test_a_newer_revision_replaces_the_articles_passages(fresh_index_db: Db) -> None:
+    fresh_db = fresh_index_db
     page, site = _enwiki_page("Anarchism")
     fact = "Anarchism was first catalogued by the zyxquorble society of Lower Wessex."
     text = page.latest.text.replace(
@@ -151,19 +155,18 @@ def test_a_newer_revision_replaces_the_articles_passages(fresh_db: Path) -> None
     assert hits[0].revision_id == new.version.identifier == page.latest.identifier + 1
     assert search(fresh_db, "advocate voluntary federations")[0].title == "Anarchism"
     # the old wording is gone, and no passage of the old revision is left
-    conn = connect(fresh_db, readonly=True)
-    rows = conn.execute("SELECT revision_id, text FROM search_passages WHERE page_id=12").fetchall()
-    conn.close()
-    assert {r[0] for r in rows} == {new.version.identifier}
-    assert not any("stateless societies" in r[1] for r in rows)
-    assert any("advocate voluntary federations" in r[1] for r in rows)
+    found = rows(fresh_db, "SELECT revision_id, text FROM search_passages WHERE page_id=12")
+    assert {r[0] for r in found} == {new.version.identifier}
+    assert not any("stateless societies" in r[1] for r in found)
+    assert any("advocate voluntary federations" in r[1] for r in found)
     again = update_index(fresh_db)
     assert (again.changes_read, again.articles_indexed) == (0, 0)
 
 
-def test_deleted_pages_and_redirects_lose_their_passages(fresh_db: Path) -> None:
+def test_deleted_pages_and_redirects_lose_their_passages(fresh_index_db: Db) -> None:
+    fresh_db = fresh_index_db
     assert search(fresh_db, "anarchism stateless societies")[0].title == "Anarchism"
-    store = SQLiteStore(fresh_db)
+    store = open_store(str(fresh_db))
     try:
         ids = {a.identifier for a in store.articles_between("enwiki", 0, 10**12)}
         assert store.delete_missing("enwiki", ids - {12}, source="test") == 1
@@ -185,9 +188,9 @@ def test_deleted_pages_and_redirects_lose_their_passages(fresh_db: Path) -> None
     assert all(h.title != "Albert Einstein" for h in search(fresh_db, "Albert Einstein", limit=100))
 
 
-def test_ingest_with_prune_then_update(tmp_path: Path) -> None:
-    db = tmp_path / "w.db"
-    store = SQLiteStore(db)
+def test_ingest_with_prune_then_update(empty_db: Db) -> None:
+    db = empty_db
+    store = open_store(str(db))
     ingest([ENWIKI_MULTISTREAM], store, IngestOptions())
     store.close()
     first = update_index(db)  # no index yet: a full build
@@ -195,7 +198,7 @@ def test_ingest_with_prune_then_update(tmp_path: Path) -> None:
     # the same dump without Anarchism, ingested as a complete dump, deletes it
     dump = open_dump(ENWIKI_MULTISTREAM)
     pages = [p for p in dump.pages() if p.title != "Anarchism"]
-    store = SQLiteStore(db)
+    store = open_store(str(db))
     store.apply([(p, parse_article(p, dump.site)) for p in pages], source="test")
     assert store.delete_missing("enwiki", {p.identifier for p in pages}, source="test") == 1
     store.close()
@@ -204,7 +207,8 @@ def test_ingest_with_prune_then_update(tmp_path: Path) -> None:
     assert all(h.title != "Anarchism" for h in search(db, "anarchism stateless societies"))
 
 
-def test_build_index_restricted_to_projects_is_kept_by_updates(fresh_db: Path) -> None:
+def test_build_index_restricted_to_projects_is_kept_by_updates(fresh_index_db: Db) -> None:
+    fresh_db = fresh_index_db
     stats = build_index(fresh_db, projects=["mrwiki"])
     assert stats.projects == ["mrwiki"] and stats.articles_indexed > 500
     assert search(fresh_db, "anarchism") == []
@@ -215,7 +219,8 @@ def test_build_index_restricted_to_projects_is_kept_by_updates(fresh_db: Path) -
     assert search(fresh_db, "वसंत पंचमी")[0].title == "वसंत पंचमी"
 
 
-def test_cjk_text_is_found_by_words_inside_runs(fresh_db: Path) -> None:
+def test_cjk_text_is_found_by_words_inside_runs(fresh_index_db: Db) -> None:
+    fresh_db = fresh_index_db
     page, site = _enwiki_page("Anarchism")
     text = "'''東京都'''は日本の首都です。人口は約千四百万人です。\n\n== 歴史 ==\n江戸は東京の旧称である。"
     _apply(fresh_db, msgspec.structs.replace(_new_revision(page, text), title="東京都"), site)
@@ -227,6 +232,10 @@ def test_cjk_text_is_found_by_words_inside_runs(fresh_db: Path) -> None:
     assert "«首都»" in hit.snippet
     assert search(fresh_db, "京東") == []  # characters in the wrong order are not a match
     assert search(fresh_db, "江戸")[0].section == "歴史"
+    if is_pg(fresh_db):  # bigrams: one character is found, and two runs never meet in a match
+        assert search(fresh_db, "都", limit=3)[0].title == "東京都"
+        assert search(fresh_db, "京", limit=3)[0].title == "東京都"
+        assert search(fresh_db, "す人") == []  # です。人口: two runs
 
 
 def test_passage_rows_skip_redirects_and_other_namespaces(indexed_db: Path) -> None:
@@ -257,19 +266,16 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
 @requires_corpus
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_japanese_two_character_words_are_found(tmp_path: Path, corpus: Path) -> None:
+def test_japanese_two_character_words_are_found(empty_db: Db, corpus: Path) -> None:
     dump = corpus / "original/ssvb+xztextfilter/testfiles/jawiki-truncated-100k.xml.xz"
-    db = tmp_path / "ja.db"
-    store = SQLiteStore(db)
+    store = open_store(str(empty_db))
     ingest([dump], store, IngestOptions(on_error="skip"))
     store.close()
-    build_index(db)
-    conn = sqlite3.connect(db)
-    texts = [r[0] for r in conn.execute("SELECT text FROM search_passages")]
-    conn.close()
+    build_index(empty_db)
+    texts = [r[0] for r in rows(empty_db, "SELECT text FROM search_passages")]
     for word in ("東京", "日本", "言語"):
         containing = sum(word in t for t in texts)
-        hits = search(db, word, limit=100)
+        hits = search(empty_db, word, limit=100)
         assert len(hits) == min(100, containing) and all(
             word in h.text or word in h.title for h in hits
         )
@@ -302,3 +308,110 @@ def test_cli_index_and_search(fresh_db: Path) -> None:
     assert "Anarchism" in human.stdout and "Towards Anarchism" in human.stdout
     missing = run("search", "x", "--db", str(fresh_db.parent / "none.db"))
     assert missing.returncode == 1 and "wikipact ingest" in missing.stderr
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+
+
+def test_postgres_index_holds_the_same_passages_and_citations(
+    indexed_db: Path, indexed_pg: str
+) -> None:
+    columns = (
+        "project, page_id, title, url, revision_id, language, section, position, text, citations"
+    )
+    sqlite_rows = rows(
+        indexed_db, f"SELECT {columns} FROM search_passages ORDER BY project, page_id, position"
+    )
+    pg_rows = rows(
+        indexed_pg,
+        f'SELECT {columns} FROM search_passages ORDER BY project COLLATE "C", page_id, position',
+    )
+    assert len(pg_rows) == len(sqlite_rows) > 8000
+    assert [tuple(r) for r in pg_rows] == [tuple(r) for r in sqlite_rows]
+    status = index_status(indexed_pg)
+    assert status is not None and index_status(indexed_db) is not None
+    assert (status.version, status.state, status.projects) == (1, "ready", None)
+    assert status.cursor == index_status(indexed_db).cursor  # type: ignore[union-attr]
+    configs = rows(
+        indexed_pg, 'SELECT project, config FROM search_configs ORDER BY project COLLATE "C"'
+    )
+    assert configs == [("enwiki", "english"), ("mrwiki", "simple")]
+    indexes = {
+        r[0]
+        for r in rows(
+            indexed_pg, "SELECT indexname FROM pg_indexes WHERE tablename = 'search_passages'"
+        )
+    }
+    assert "search_passages_document" in indexes
+
+
+def test_postgres_text_forms() -> None:
+    from wikipact.search.postgres_text import (
+        cjk_shadow,
+        cjk_tsquery,
+        config_for,
+        tsquery_text,
+        without_cjk,
+    )
+    from wikipact.search.terms import query_terms
+
+    available = {"english", "german", "simple"}
+    assert [config_for(c, available) for c in ("en", "de-ch", "mr", "ja", "fr")] == [
+        "english", "german", "simple", "simple", "simple"
+    ]  # fmt: skip
+    assert without_cjk("Tokyo 東京都は x") == "Tokyo   x"
+    assert cjk_shadow("東京都", "日本の都") == (
+        "'東京':1A '京都':2A '都':3A,9D '日本':6D '本の':7D 'の都':8D"
+    )
+    assert cjk_shadow("Anarchism", "no CJK here") == ""
+    terms = query_terms("it's a\\b 東京都 京 महाराष्ट्र")
+    assert tsquery_text(terms, "&", prefixes=False) == "'it''s' & 'a\\\\b' & 'महाराष्ट्र'"
+    assert tsquery_text(terms, "|", prefixes=True) == "'it''s' | 'a\\\\b' | 'महाराष्ट्र':*"
+    assert cjk_tsquery(terms, "&") == "( '東京' <-> '京都' ) & '京':*"
+
+
+def test_postgres_accepts_a_store_and_a_connection(fresh_pg: str) -> None:
+    import psycopg
+
+    fresh_index_db = fresh_pg
+
+    store = open_store(str(fresh_index_db))
+    try:
+        stats = build_index(store, projects=["enwiki"])
+        assert stats.projects == ["enwiki"] and stats.articles_indexed > 40
+        assert update_index(store).changes_read == 0
+    finally:
+        store.close()
+    with psycopg.connect(str(fresh_index_db)) as conn:
+        status = index_status(conn)
+    assert status is not None and status.projects == ["enwiki"]
+    assert search(fresh_index_db, "वसंत पंचमी") == []
+
+
+def test_postgres_one_build_or_update_at_a_time(
+    fresh_pg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from wikipact.search import postgres_index
+
+    monkeypatch.setattr(postgres_index, "LOCK_SECONDS", 1)
+    with psycopg.connect(fresh_pg, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (postgres_index.INDEX_LOCK,))
+        with pytest.raises(StoreError, match="another index build or update"):
+            update_index(fresh_pg)
+        with pytest.raises(StoreError, match="another index build or update"):
+            build_index(fresh_pg)
+    assert update_index(fresh_pg).changes_read == 0  # the lock went with the connection
+    assert search(fresh_pg, "anarchism stateless societies")[0].title == "Anarchism"
+
+
+def test_postgres_without_a_store_or_a_server_is_a_clear_error(postgres_url: str) -> None:
+    assert index_status(postgres_url) is None
+    with pytest.raises(StoreError, match="wikipact ingest"):
+        build_index(postgres_url)
+    with pytest.raises(StoreError, match="wikipact ingest"):
+        update_index(postgres_url)
+    unreachable = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
+    with pytest.raises(ConfigError, match="cannot connect"):
+        index_status(unreachable)

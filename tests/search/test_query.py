@@ -1,4 +1,8 @@
-"""Search on the indexed samples: real facts, citations, projects, Marathi, hostile queries."""
+"""Search on the indexed samples: real facts, citations, projects, Marathi, hostile queries.
+
+Tests taking ``index_db`` run on SQLite and on PostgreSQL; those about one backend's internals
+(FTS5 expressions, tsquery forms, connections) say which in their name.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wikipact.errors import StoreError
+from tests.search.conftest import Db, is_pg, rows
+from wikipact.errors import ConfigError, StoreError
 from wikipact.model.article import Article, Part
-from wikipact.search import Passage, search
+from wikipact.search import Passage, PassageIndex, search
 from wikipact.search.query import MAX_LIMIT, query_terms
-from wikipact.store import SQLiteStore
+from wikipact.store import SQLiteStore, open_store
 from wikipact.store.sqlite import connect
 
 # The classic ways to break an FTS5 MATCH: syntax characters, operators, column filters,
@@ -43,8 +48,8 @@ def _paragraphs(parts: tuple[Part, ...]) -> list[Part]:
     return found
 
 
-def _article(db: Path, project: str, title: str) -> Article:
-    store = SQLiteStore(db, readonly=True)
+def _article(db: Db, project: str, title: str) -> Article:
+    store = open_store(str(db), readonly=True)
     try:
         (article,) = store.find(title, project)
     finally:
@@ -53,16 +58,16 @@ def _article(db: Path, project: str, title: str) -> Article:
 
 
 def test_a_real_fact_finds_its_article_first_with_the_paragraphs_citations(
-    indexed_db: Path,
+    index_db: Db,
 ) -> None:
-    hits = search(indexed_db, "anarchism stateless societies")
+    hits = search(index_db, "anarchism stateless societies")
     assert hits, "no passage found"
     first = hits[0]
     assert (first.project, first.title) == ("enwiki", "Anarchism")
     for term in ("anarchism", "stateless", "societies"):
         assert term in first.text.lower()
         assert f"«{term}»" in first.snippet.lower()
-    article = _article(indexed_db, "enwiki", "Anarchism")
+    article = _article(index_db, "enwiki", "Anarchism")
     assert first.url == article.url == "https://en.wikipedia.org/wiki/Anarchism"
     assert first.revision_id == article.version.identifier
     assert (first.language, first.section, first.page_id) == ("en", "Abstract", 12)
@@ -86,42 +91,44 @@ def test_a_real_fact_finds_its_article_first_with_the_paragraphs_citations(
     assert first.to_dict()["citations"][0]["identifier"] == "cite_note-definition"
 
 
-def test_results_are_ranked_and_limited(indexed_db: Path) -> None:
-    hits = search(indexed_db, "anarchism", limit=7)
+def test_results_are_ranked_and_limited(index_db: Db) -> None:
+    hits = search(index_db, "anarchism", limit=7)
     assert len(hits) == 7
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     assert all(isinstance(h, Passage) for h in hits)
-    assert len(search(indexed_db, "the", limit=10_000)) == MAX_LIMIT
-    assert search(indexed_db, "anarchism", limit=0) == []
+    # "the" is an English stop word on PostgreSQL (english configuration): "state" instead
+    common = "state" if is_pg(index_db) else "the"
+    assert len(search(index_db, common, limit=10_000)) == MAX_LIMIT
+    assert search(index_db, "anarchism", limit=0) == []
 
 
-def test_the_title_weighs_more_than_the_text(indexed_db: Path) -> None:
+def test_the_title_weighs_more_than_the_text(index_db: Db) -> None:
     # "Albert Einstein" is named in other articles' text; its own article must come first.
-    hits = search(indexed_db, "Albert Einstein", projects=["enwiki"], limit=3)
+    hits = search(index_db, "Albert Einstein", projects=["enwiki"], limit=3)
     assert hits[0].title == "Albert Einstein"
 
 
-def test_projects_restrict_the_results(indexed_db: Path) -> None:
-    both = search(indexed_db, "India", limit=100)
+def test_projects_restrict_the_results(index_db: Db) -> None:
+    both = search(index_db, "India", limit=100)
     assert {h.project for h in both} == {"enwiki", "mrwiki"}
-    only_mr = search(indexed_db, "India", projects=["mrwiki"], limit=100)
+    only_mr = search(index_db, "India", projects=["mrwiki"], limit=100)
     assert only_mr and {h.project for h in only_mr} == {"mrwiki"}
-    only_en = search(indexed_db, "India", projects={"enwiki"}, limit=100)
+    only_en = search(index_db, "India", projects={"enwiki"}, limit=100)
     assert only_en and {h.project for h in only_en} == {"enwiki"}
-    assert search(indexed_db, "India", projects=[]) == []
-    assert search(indexed_db, "India", projects=["dewiki"]) == []
+    assert search(index_db, "India", projects=[]) == []
+    assert search(index_db, "India", projects=["dewiki"]) == []
     # mrwiki has no passage with all three words; the any-word fallback finds no Anarchism there
-    fallback = search(indexed_db, "anarchism stateless societies", projects=["mrwiki"])
+    fallback = search(index_db, "anarchism stateless societies", projects=["mrwiki"])
     assert all(h.project == "mrwiki" and h.title != "Anarchism" for h in fallback)
 
 
-def test_a_marathi_query_finds_the_marathi_article(indexed_db: Path) -> None:
-    hits = search(indexed_db, "वसंत पंचमी", limit=3)
+def test_a_marathi_query_finds_the_marathi_article(index_db: Db) -> None:
+    hits = search(index_db, "वसंत पंचमी", limit=3)
     assert hits[0].title == "वसंत पंचमी"
     assert hits[0].project == "mrwiki" and hits[0].language == "mr"
     assert "«वसंत»" in hits[0].snippet and "पंचमी" in hits[0].text
-    article = _article(indexed_db, "mrwiki", "वसंत पंचमी")
+    article = _article(index_db, "mrwiki", "वसंत पंचमी")
     assert hits[0].url == article.url and hits[0].revision_id == article.version.identifier
 
 
@@ -150,8 +157,8 @@ def test_marathi_words_stay_whole_and_match_their_inflected_forms(indexed_db: Pa
 
 
 @pytest.mark.parametrize("q", HOSTILE)
-def test_hostile_queries_never_raise(indexed_db: Path, q: str) -> None:
-    hits = search(indexed_db, q, limit=5)
+def test_hostile_queries_never_raise(index_db: Db, q: str) -> None:
+    hits = search(index_db, q, limit=5)
     assert len(hits) <= 5
     if "anarchism" in q and q not in ("anarch*ism *", "title:anarchism text:state"):
         assert any(h.title == "Anarchism" for h in hits)
@@ -173,16 +180,20 @@ def test_the_hostile_queries_do_break_a_bound_match(indexed_db: Path) -> None:
 
 
 @pytest.mark.parametrize("q", ["", "   ", "\n\t", "\x00", "***", '""', "-", "( )", "\ud800"])
-def test_queries_without_words_return_nothing(indexed_db: Path, q: str) -> None:
-    assert search(indexed_db, q) == []
+def test_queries_without_words_return_nothing(index_db: Db, q: str) -> None:
+    assert search(index_db, q) == []
 
 
-def test_a_10_kb_query_never_raises(indexed_db: Path) -> None:
-    assert len(search(indexed_db, "anarchism " * 1000 + '"(' * 500, limit=3)) <= 3
-    assert search(indexed_db, "x" * 10_000) == []
+def test_a_10_kb_query_never_raises(index_db: Db) -> None:
+    assert len(search(index_db, "anarchism " * 1000 + '"(' * 500, limit=3)) <= 3
+    assert search(index_db, "x" * 10_000) == []
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     q=st.text(st.characters(exclude_categories=()), max_size=200)
     | st.lists(
@@ -192,8 +203,8 @@ def test_a_10_kb_query_never_raises(indexed_db: Path) -> None:
     ).map(" ".join),
     limit=st.integers(min_value=-3, max_value=150),
 )
-def test_any_text_never_raises(indexed_db: Path, q: str, limit: int) -> None:
-    hits = search(indexed_db, q, limit=limit)
+def test_any_text_never_raises(index_db: Db, q: str, limit: int) -> None:
+    hits = search(index_db, q, limit=limit)
     assert len(hits) <= max(0, min(limit, MAX_LIMIT))
 
 
@@ -216,3 +227,115 @@ def test_a_store_without_index_or_file_is_a_clear_error(tmp_path: Path) -> None:
         search(tmp_path / "empty.db", "anarchism")
     with pytest.raises(StoreError, match="no such database"):
         search(tmp_path / "missing.db", "anarchism")
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+
+
+def test_postgres_stop_words_drop_out_of_english_queries(indexed_pg: str) -> None:
+    assert all(h.project == "mrwiki" for h in search(indexed_pg, "the", limit=100))
+    # a stop word among other words does not stop them matching; stemming finds other forms
+    assert search(indexed_pg, "the anarchism of stateless societies")[0].title == "Anarchism"
+    hit = search(indexed_pg, "stateless society", projects=["enwiki"])[0]
+    assert hit.title == "Anarchism" and "«societies»" in hit.snippet
+
+
+def test_postgres_marathi_words_stay_whole_and_match_their_inflected_forms(
+    indexed_pg: str,
+) -> None:
+    from wikipact.search.postgres_text import tsquery_text
+    from wikipact.search.terms import query_terms as terms_of
+
+    texts = dict(rows(indexed_pg, "SELECT id, title || ' ' || text FROM search_passages"))
+
+    def matches(q: str) -> set[int]:
+        query = tsquery_text(terms_of(q), "&", prefixes=True)
+        found = rows(
+            indexed_pg,
+            "SELECT id FROM search_passages WHERE document @@ to_tsquery('simple', ?)",
+            (query,),
+        )
+        return {r[0] for r in found}
+
+    raja = matches("राजा")
+    assert raja and all("राजा" in texts[i] for i in raja)
+    inflected = {i for i, t in texts.items() if "महाराष्ट्रातील" in t}
+    assert inflected and inflected <= matches("महाराष्ट्र")
+
+
+def test_postgres_the_hostile_queries_do_break_a_raw_tsquery(indexed_pg: str) -> None:
+    """The list is hostile there too: given to to_tsquery as they are, most fail."""
+    import psycopg
+
+    failures = 0
+    with psycopg.connect(indexed_pg, autocommit=True) as conn:
+        for q in HOSTILE:
+            try:
+                conn.execute("SELECT to_tsquery('english', %s)", (q,))
+            except (psycopg.Error, UnicodeEncodeError):
+                failures += 1
+    assert failures >= 7
+
+
+def test_postgres_a_caller_connection_and_a_pooled_index_work(indexed_pg: str) -> None:
+    import psycopg
+
+    with psycopg.connect(indexed_pg, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = on")
+        assert search(conn, "anarchism stateless societies", limit=1)[0].title == "Anarchism"
+        assert search(conn, '"*(', limit=1) == []
+    index = PassageIndex(indexed_pg)
+    try:
+        assert index.path is None
+        hits = index.search("वसंत पंचमी", projects={"mrwiki"}, limit=2)
+        assert [h.title for h in hits] == ["वसंत पंचमी"] * 2
+        assert index.search("वसंत पंचमी", projects=["enwiki"]) == []
+    finally:
+        index.close()
+
+
+def test_postgres_without_index_or_server_is_a_clear_error(postgres_url: str) -> None:
+    open_store(postgres_url).close()
+    with pytest.raises(StoreError, match="wikipact index"):
+        search(postgres_url, "anarchism")
+    index = PassageIndex(postgres_url)
+    try:
+        with pytest.raises(StoreError, match="wikipact index"):
+            index.search("anarchism")
+    finally:
+        index.close()
+    unreachable = postgres_url.rsplit("/", 1)[0] + "/no_such_database"
+    with pytest.raises(ConfigError, match="cannot connect"):
+        search(unreachable, "anarchism")
+
+
+def test_postgres_backends_serve_search_through_the_api(fresh_pg: str, tmp_path: Path) -> None:
+    """``Backends.passages()`` on a postgresql:// URL, end to end: the partner API searches the
+    PostgreSQL index, with citations, only in the caller's entitled projects."""
+    from fastapi.testclient import TestClient
+
+    from tests.api.conftest import auth, make_partners
+    from wikipact.api import create_app
+    from wikipact.backends import open_backends
+
+    backends = open_backends(fresh_pg, snapshots=tmp_path / "snapshots")
+    index = backends.passages()
+    try:
+        assert index.search("वसंत पंचमी", limit=1)[0].project == "mrwiki"
+    finally:
+        index.close()
+    app = create_app(backends)
+    keys = make_partners(app.state.services.access)
+    try:
+        with TestClient(app) as client:
+            found = client.get(
+                "/v2/search", params={"q": "anarchism stateless societies"}, headers=auth(keys.acme)
+            )
+            assert found.status_code == 200, found.text
+            passages = found.json()["passages"]
+            assert passages[0]["title"] == "Anarchism" and passages[0]["citations"]
+            marathi = client.get("/v2/search", params={"q": "वसंत पंचमी"}, headers=auth(keys.acme))
+            assert all(p["project"] == "enwiki" for p in marathi.json()["passages"])
+    finally:
+        app.state.services.passages.close()
+        backends.close()

@@ -1,4 +1,7 @@
-"""Dataset builds registered for download: the manifest's files, packaged deterministically."""
+"""Dataset builds registered for download: the manifest's files, packaged deterministically.
+
+Tests taking ``any_store`` run on SQLite and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 
 from tests.conftest import ENWIKI_MULTISTREAM
 from tests.datasets.conftest import run_build
+from tests.snapshots.conftest import Db
 from wikipact.errors import ConfigError
 from wikipact.snapshots.create import register_dataset
 from wikipact.snapshots.registry import get_snapshot, latest, list_snapshots
@@ -30,10 +34,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_dataset_is_listed_and_holds_exactly_its_manifest(
-    store_db: Path, built: Path, tmp_path: Path
+    any_store: Db, built: Path, tmp_path: Path
 ) -> None:
     root = tmp_path / "snaps"
-    snap = register_dataset(store_db, built, root=root)
+    snap = register_dataset(any_store, built, root=root)
     manifest_bytes = (built / "manifest.json").read_bytes()
     manifest = json.loads(manifest_bytes)
     assert snap.kind == "dataset" and snap.name == manifest["name"] == "wikipact-sample"
@@ -42,11 +46,11 @@ def test_dataset_is_listed_and_holds_exactly_its_manifest(
     )
     assert snap.projects == ("enwiki",) and snap.namespace == 0 and snap.in_language == "en"
     assert snap.records == manifest["counts"]["kept"] == 50
-    assert list_snapshots(store_db, kind="dataset") == [snap]
-    assert list_snapshots(store_db, projects=["enwiki"]) == [snap]
-    assert list_snapshots(store_db, projects=["mrwiki"]) == []
-    assert get_snapshot(store_db, snap.identifier) == snap
-    assert latest(store_db, "enwiki", 0) is None  # datasets are not namespace snapshots
+    assert list_snapshots(any_store, kind="dataset") == [snap]
+    assert list_snapshots(any_store, projects=["enwiki"]) == [snap]
+    assert list_snapshots(any_store, projects=["mrwiki"]) == []
+    assert get_snapshot(any_store, snap.identifier) == snap
+    assert latest(any_store, "enwiki", 0) is None  # datasets are not namespace snapshots
 
     data = (root / snap.path).read_bytes()
     assert snap.size == len(data) and snap.sha256 == hashlib.sha256(data).hexdigest()
@@ -70,36 +74,34 @@ def test_dataset_is_listed_and_holds_exactly_its_manifest(
 
 
 def test_registering_again_is_idempotent_and_byte_identical(
-    store_db: Path, built: Path, tmp_path: Path
+    any_store: Db, built: Path, tmp_path: Path
 ) -> None:
-    first = register_dataset(store_db, built, root=tmp_path / "a")
+    first = register_dataset(any_store, built, root=tmp_path / "a")
     data = (tmp_path / "a" / first.path).read_bytes()
-    assert register_dataset(store_db, built, root=tmp_path / "a") == first
+    assert register_dataset(any_store, built, root=tmp_path / "a") == first
     (tmp_path / "a" / first.path).unlink()
-    again = register_dataset(store_db, built, root=tmp_path / "a")
+    again = register_dataset(any_store, built, root=tmp_path / "a")
     assert again == first and (tmp_path / "a" / first.path).read_bytes() == data
-    elsewhere = register_dataset(store_db, built, root=tmp_path / "b")
+    elsewhere = register_dataset(any_store, built, root=tmp_path / "b")
     assert (tmp_path / "b" / elsewhere.path).read_bytes() == data
-    assert len(list_snapshots(store_db, all_owners=True)) == 1
+    assert len(list_snapshots(any_store, all_owners=True)) == 1
 
 
-def test_refuses_damaged_or_foreign_directories(
-    store_db: Path, built: Path, tmp_path: Path
-) -> None:
+def test_refuses_damaged_or_foreign_directories(any_store: Db, built: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(built, copy)
     shard = next((copy / "data").glob("*.parquet"))
     shard.write_bytes(shard.read_bytes()[:-1] + b"X")  # same size, different bytes
     with pytest.raises(ConfigError, match="does not match its manifest"):
-        register_dataset(store_db, copy, root=tmp_path / "r")
+        register_dataset(any_store, copy, root=tmp_path / "r")
     shard.unlink()
     with pytest.raises(ConfigError, match="missing"):
-        register_dataset(store_db, copy, root=tmp_path / "r")
+        register_dataset(any_store, copy, root=tmp_path / "r")
     (copy / "manifest.json.sig").unlink()
     with pytest.raises(ConfigError, match="not finished"):
-        register_dataset(store_db, copy, root=tmp_path / "r")
+        register_dataset(any_store, copy, root=tmp_path / "r")
     with pytest.raises(ConfigError, match=r"no manifest\.json"):
-        register_dataset(store_db, tmp_path / "nothing", root=tmp_path / "r")
+        register_dataset(any_store, tmp_path / "nothing", root=tmp_path / "r")
     evil = tmp_path / "evil"
     evil.mkdir()
     manifest = json.loads((built / "manifest.json").read_text())
@@ -107,6 +109,6 @@ def test_refuses_damaged_or_foreign_directories(
     (evil / "manifest.json").write_text(json.dumps(manifest))
     (evil / "manifest.json.sig").write_text("{}")
     with pytest.raises(ConfigError, match=r"\.\./w\.db"):
-        register_dataset(store_db, evil, root=tmp_path / "r")
-    assert list_snapshots(store_db, all_owners=True) == []
+        register_dataset(any_store, evil, root=tmp_path / "r")
+    assert list_snapshots(any_store, all_owners=True) == []
     assert not list((tmp_path / "r").glob("*"))  # no file and no temp file left behind

@@ -1,24 +1,31 @@
-"""The registry: visibility filters, identifiers that never become paths, layout version."""
+"""The registry: visibility filters, identifiers that never become paths, layout version.
+
+Tests taking ``db`` run on SQLite and on PostgreSQL (``empty_store``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.snapshots.conftest import Db, is_pg, rows
 from wikipact.errors import ConfigError, NotFoundError, StoreError
 from wikipact.snapshots.registry import (
+    Registry,
     Snapshot,
+    ensure_schema,
     get_snapshot,
     latest,
     list_snapshots,
     register,
     snapshot_file,
+    snapshots_named,
     unregister,
 )
-from wikipact.store.sqlite import SQLiteStore
 
 
 def make(identifier: str, projects: tuple[str, ...] = ("enwiki",), **fields: object) -> Snapshot:
@@ -41,13 +48,24 @@ def make(identifier: str, projects: tuple[str, ...] = ("enwiki",), **fields: obj
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "w.db"
-    SQLiteStore(path).close()  # an empty store: the registry lives in the same file
-    return path
+def db(empty_store: Db) -> Db:
+    return empty_store  # an empty store: the registry lives in the same database
 
 
-def test_visibility_filters(db: Path) -> None:
+def write(db: Db, sql: str) -> None:
+    """Run one statement on either backend, committed."""
+    if is_pg(db):
+        import psycopg
+
+        with psycopg.connect(str(db), autocommit=True) as conn:
+            conn.execute(sql)
+        return
+    with sqlite3.connect(db) as conn:
+        conn.execute(sql)
+    conn.close()
+
+
+def test_visibility_filters(db: Db) -> None:
     en_old = register(db, make("enwiki_namespace_0_20250101", created_at="2026-01-01T00:00:00Z"))
     en_new = register(db, make("enwiki_namespace_0_20250126"))
     mr = register(db, make("mrwiki_namespace_0_20230501", ("mrwiki",), in_language="mr"))
@@ -82,7 +100,7 @@ def test_visibility_filters(db: Path) -> None:
     assert latest(db, "enwiki", 0) == en_old
 
 
-def test_reregistering_replaces_the_row(db: Path) -> None:
+def test_reregistering_replaces_the_row(db: Db) -> None:
     register(db, make("enwiki_namespace_0_20250126"))
     changed = register(db, make("enwiki_namespace_0_20250126", size=99, sha256="cd" * 32))
     assert list_snapshots(db) == [changed]
@@ -113,7 +131,7 @@ def test_reregistering_replaces_the_row(db: Path) -> None:
         "ﬁle",
     ],
 )
-def test_identifiers_that_look_like_paths_are_never_found(db: Path, identifier: str) -> None:
+def test_identifiers_that_look_like_paths_are_never_found(db: Db, identifier: str) -> None:
     register(db, make("enwiki_namespace_0_20250126"))
     assert get_snapshot(db, identifier) is None
     with pytest.raises(ConfigError, match="invalid snapshot identifier"):
@@ -123,7 +141,7 @@ def test_identifiers_that_look_like_paths_are_never_found(db: Path, identifier: 
 @pytest.mark.parametrize(
     "path", ["../w.db", "/etc/passwd", "a/../../w.db", "", "a//b", "./a", "C:\\x", "a\\..\\b"]
 )
-def test_stored_paths_stay_under_the_root(db: Path, tmp_path: Path, path: str) -> None:
+def test_stored_paths_stay_under_the_root(db: Db, tmp_path: Path, path: str) -> None:
     with pytest.raises(ConfigError, match="path"):
         register(db, make("enwiki_namespace_0_20250126", path=path))
     # A row planted by hand is refused when resolved, never opened.
@@ -133,7 +151,7 @@ def test_stored_paths_stay_under_the_root(db: Path, tmp_path: Path, path: str) -
         snapshot_file(tmp_path / "root", planted)
 
 
-def test_snapshot_file_resolves_under_the_root(db: Path, tmp_path: Path) -> None:
+def test_snapshot_file_resolves_under_the_root(tmp_path: Path) -> None:
     root = tmp_path / "root"
     root.mkdir()
     snap = make("enwiki_namespace_0_20250126")
@@ -141,31 +159,108 @@ def test_snapshot_file_resolves_under_the_root(db: Path, tmp_path: Path) -> None
         snapshot_file(root, snap)
     (root / snap.path).write_bytes(b"x" * 10)
     assert snapshot_file(root, snap) == (root / snap.path).resolve()
+    (tmp_path / "w.db").write_bytes(b"a database")
     (root / "link.tar.gz").symlink_to(tmp_path / "w.db")
     with pytest.raises(StoreError, match="leaves the root"):
         snapshot_file(root, make("link", path="link.tar.gz"))
 
 
-def test_layout_version_and_empty_databases(db: Path, tmp_path: Path) -> None:
+def test_layout_version_and_empty_databases(db: Db, tmp_path: Path) -> None:
     assert list_snapshots(db) == [] and get_snapshot(db, "enwiki_namespace_0_1") is None
     register(db, make("enwiki_namespace_0_20250126"))
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT id, version FROM snapshots_schema").fetchall() == [(1, 1)]
-        with pytest.raises(sqlite3.IntegrityError):
-            conn.execute("INSERT INTO snapshots_schema VALUES (2, 1)")  # one row only
-        conn.execute("UPDATE snapshots_schema SET version=99")
-    conn.close()
+    assert rows(db, "SELECT id, version FROM snapshots_schema") == [(1, 1)]
+    with pytest.raises(Exception, match=r"(?i)check"):
+        write(db, "INSERT INTO snapshots_schema VALUES (2, 1)")  # one row only
+    write(db, "UPDATE snapshots_schema SET version=99")
     with pytest.raises(StoreError, match="upgrade wikipact"):
         list_snapshots(db)
     with pytest.raises(StoreError, match="upgrade wikipact"):
         register(db, make("enwiki_namespace_0_20250127"))
-    with pytest.raises(StoreError, match="run `wikipact ingest`"):
-        list_snapshots(tmp_path / "absent.db")
+    if is_pg(db):
+        unreachable = str(db).rsplit("/", 1)[0] + "/no_such_database"
+        with pytest.raises(ConfigError, match="cannot connect"):
+            list_snapshots(unreachable)
+    else:
+        with pytest.raises(StoreError, match="run `wikipact ingest`"):
+            list_snapshots(tmp_path / "absent.db")
 
 
-def test_a_caller_connection_is_used_as_is(db: Path) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
+def test_a_caller_connection_is_used_as_is(db: Db) -> None:
+    if is_pg(db):
+        import psycopg
+
+        conn: Any = psycopg.connect(str(db))
+    else:
+        conn = sqlite3.connect(db, isolation_level=None)
     snap = register(conn, make("enwiki_namespace_0_20250126"))
     assert get_snapshot(conn, snap.identifier) == snap and list_snapshots(conn) == [snap]
     assert get_snapshot(db, snap.identifier) == snap  # committed for others too
     conn.close()
+
+
+def test_postgres_a_write_joins_the_callers_transaction(postgres_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:
+        with pytest.raises(RuntimeError), conn.transaction():
+            register(conn, make("enwiki_namespace_0_20250126"))
+            assert len(list_snapshots(conn)) == 1  # seen inside the transaction
+            raise RuntimeError("roll back")
+        assert list_snapshots(conn) == [] and list_snapshots(postgres_url) == []
+
+
+def test_listing_order_is_the_same_on_both_backends(db: Db) -> None:
+    """Byte order of text (upper case before lower, é after z) and NULL cursors last in
+    ``latest``, exactly as SQLite lists them."""
+    names = ["b_namespace_0", "B_namespace_0", "a_namespace_0", "Z_namespace_0", "z_namespace_0"]
+    for i, name in enumerate(names):
+        register(db, make(f"{name}_2025010{i}", name=name))
+    register(db, make("x_namespace_0_1", name="x_namespace_0", change_cursor=None))
+    register(db, make("x_namespace_0_2", name="x_namespace_0", change_cursor=3))
+    register(db, make("dataset_e_0", ("enwiki",), kind="dataset", name="é"))
+    listed = [s.name for s in list_snapshots(db)]
+    assert listed == sorted(listed, key=lambda n: n.encode()) == [
+        "B_namespace_0", "Z_namespace_0", "a_namespace_0", "b_namespace_0", "x_namespace_0",
+        "x_namespace_0", "z_namespace_0", "é",
+    ]  # fmt: skip
+    assert [s.identifier for s in snapshots_named(db, "x_namespace_0")] == [
+        "x_namespace_0_2",
+        "x_namespace_0_1",
+    ]
+    # newest first by created_at (equal), then change_cursor DESC: NULL is lowest on both
+    register(db, make("dewiki_namespace_0_b", ("dewiki",), change_cursor=None))
+    register(db, make("dewiki_namespace_0_a", ("dewiki",), change_cursor=1))
+    assert latest(db, "dewiki", 0).identifier == "dewiki_namespace_0_a"  # type: ignore[union-attr]
+
+
+def test_registry_for_a_server_reads_what_was_registered(db: Db) -> None:
+    ensure_schema(db)
+    snap = register(db, make("enwiki_namespace_0_20250126"))
+    registry = Registry(str(db) if is_pg(db) else db)
+    try:
+        registry.ensure_schema()  # as Backends.prepare() asks: the tables exist already
+        assert registry.get(snap.identifier) == snap
+        assert registry.list(owner="p1") == [snap] and registry.list(kind="dataset") == []
+        assert registry.get("../w.db") is None
+        assert (registry.path is None) == is_pg(db)
+    finally:
+        registry.close()
+
+
+def test_registry_creates_its_tables_when_asked(db: Db) -> None:
+    """Reads never create the tables; ``ensure_schema`` (``Backends.prepare``) does."""
+
+    def has_registry() -> bool:
+        if is_pg(db):
+            return rows(db, "SELECT to_regclass('snapshots_schema') IS NOT NULL") == [(True,)]
+        return bool(rows(db, "SELECT 1 FROM sqlite_master WHERE name='snapshots_schema'"))
+
+    registry = Registry(str(db) if is_pg(db) else db)
+    try:
+        assert registry.list() == [] and registry.get("enwiki_namespace_0_1") is None
+        assert not has_registry()
+        registry.ensure_schema()
+        assert has_registry() and rows(db, "SELECT id, version FROM snapshots_schema") == [(1, 1)]
+        assert registry.list() == []
+    finally:
+        registry.close()

@@ -1,5 +1,10 @@
 """The passage index behind grounding search: SQLite FTS5 tables in the store's own database file.
 
+``build_index``, ``update_index`` and ``index_status`` take a SQLite file (path, ``sqlite:///``
+URL, or a connection for the status) or a PostgreSQL database (``postgresql://`` URL, or a
+``PostgresStore``; a psycopg connection for the status); PostgreSQL is indexed by
+``wikipact.search.postgres_index``. What follows describes the SQLite index.
+
 Layout (created with ``IF NOT EXISTS``; the store's migrations are not involved):
 
 ``search_schema``
@@ -15,12 +20,7 @@ Layout (created with ``IF NOT EXISTS``; the store's migrations are not involved)
     FTS5 over ``title, text, title_cjk, text_cjk`` with ``content='search_passages'`` (the text
     is stored once), kept in step by triggers on ``search_passages``.
 
-Passages follow the article's parsed sections: one per paragraph or list. A passage is at most
-``MAX_CHARS`` (1,500) characters: a longer paragraph is split at sentence boundaries (a longer
-list between items), and each piece carries only the references its sentences cite (from the
-article's claims, which match the paragraph citations exactly on the vendored samples). A
-passage under ``MIN_CHARS`` (200) is merged with the next one of the same section when the two
-fit; on the samples 40% of paragraphs are that short, and a one-line passage is poor context.
+Passages are cut from the articles by ``wikipact.search.passages`` (the same for both backends).
 
 Decisions, measured on the vendored samples and the shared corpus's truncated jawiki dump:
 
@@ -49,23 +49,47 @@ each changed page's current record, so replaying an event twice changes nothing.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from wikipact.errors import StoreError
-from wikipact.model.article import Article, Part, Reference
+from wikipact.model.article import Article
+from wikipact.search._target import is_postgres, sqlite_file
 from wikipact.search._text import TOKENIZER, cjk_shadow
+from wikipact.search.passages import (
+    MAX_CHARS,
+    MIN_CHARS,
+    PassageDraft,
+    article_passages,
+    citation_record,
+    is_indexable,
+)
+from wikipact.search.records import IndexStats, IndexStatus
 from wikipact.store.sqlite import SQLiteStore, connect, write_transaction
-from wikipact.wikitext.sentences import split_sentences
+
+__all__ = [
+    "MAX_CHARS",
+    "MIN_CHARS",
+    "SCHEMA_VERSION",
+    "IndexStats",
+    "IndexStatus",
+    "PassageDraft",
+    "article_passages",
+    "build_index",
+    "citation_record",
+    "index_status",
+    "is_indexable",
+    "passage_rows",
+    "update_index",
+]
 
 SCHEMA_VERSION = 1
-MAX_CHARS = 1500
-MIN_CHARS = 200
 BATCH_ARTICLES = 500
 CHANGES_PER_BATCH = 1000
 
@@ -121,218 +145,6 @@ _DROP = (
 )
 
 
-@dataclass
-class IndexStats:
-    """What a build or an update did."""
-
-    rebuilt: bool = False
-    articles_indexed: int = 0  # articles whose passages were (re)written
-    articles_removed: int = 0  # articles whose passages were dropped (deleted, redirect, ...)
-    passages_added: int = 0
-    passages_removed: int = 0
-    passages_total: int = 0
-    changes_read: int = 0  # change-log events followed (updates only)
-    cursor: int = 0  # change-log cursor the index is now at
-    projects: list[str] | None = None  # None: every project
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class PassageDraft:
-    """A passage before it is stored: its section, text and the identifiers it cites."""
-
-    section: str
-    text: str
-    citations: tuple[str, ...] = field(default=())
-
-
-@dataclass(frozen=True, slots=True)
-class IndexStatus:
-    """The state recorded in ``search_schema``."""
-
-    version: int
-    cursor: int
-    state: str
-    projects: list[str] | None
-    built_at: str
-    updated_at: str
-
-
-# -- passages ------------------------------------------------------------------------------------
-
-
-def is_indexable(article: Article) -> bool:
-    """Namespace-0 pages that are not redirects are indexed; nothing else is."""
-    return article.namespace.identifier == 0 and article.redirect_target is None
-
-
-def article_passages(article: Article) -> list[PassageDraft]:
-    """The passages of an article, in reading order (see the module docstring for the rules)."""
-    builder = _PassageBuilder(article)
-    for section in article.sections:
-        builder.section(section)
-    return builder.passages
-
-
-class _PassageBuilder:
-    def __init__(self, article: Article) -> None:
-        self.article = article
-        self.text = article.text or ""
-        self.language = article.in_language.identifier
-        self.cursor = 0  # where the next paragraph is looked for in article.text
-        self.passages: list[PassageDraft] = []
-
-    def section(self, part: Part, name: str = "") -> None:
-        name = part.name or name
-        pending: list[tuple[str, tuple[str, ...]]] = []
-        for child in part.has_parts:
-            if child.type == "section":
-                self._flush(name, pending)
-                pending = []
-                self.section(child, name)
-            elif child.type == "paragraph":
-                pending.extend(self._paragraph(child))
-            elif child.type == "list":
-                pending.extend(self._list(child))
-        self._flush(name, pending)
-
-    def _flush(self, section: str, segments: list[tuple[str, tuple[str, ...]]]) -> None:
-        """Merge short segments into the next one of the section, then keep them."""
-        merged: list[tuple[str, tuple[str, ...]]] = []
-        for text, cites in segments:
-            if merged:
-                last_text, last_cites = merged[-1]
-                if len(last_text) < MIN_CHARS and len(last_text) + 1 + len(text) <= MAX_CHARS:
-                    merged[-1] = (f"{last_text}\n{text}", _union(last_cites, cites))
-                    continue
-            merged.append((text, cites))
-        self.passages.extend(PassageDraft(section, text, cites) for text, cites in merged)
-
-    def _paragraph(self, part: Part) -> list[tuple[str, tuple[str, ...]]]:
-        raw = part.value or ""
-        value = raw.strip()
-        start = self.text.find(raw, self.cursor) if raw else -1
-        if start >= 0:
-            self.cursor = start + len(raw)
-            start += len(raw) - len(raw.lstrip())
-        if not value:
-            return []
-        cites = _ids(part)
-        if len(value) <= MAX_CHARS:
-            return [(value, cites)]
-        pieces: list[tuple[str, tuple[str, ...]]] = []
-        for s, e in split_sentences(value, self.language):
-            if start < 0:  # not found in article.text: each piece keeps the paragraph's list
-                pieces.append((value[s:e], cites))
-            else:
-                pieces.append((value[s:e], self._claims_between(start + s, start + e, cites)))
-        return _pack(pieces, " ")
-
-    def _claims_between(self, start: int, end: int, allowed: tuple[str, ...]) -> tuple[str, ...]:
-        found: tuple[str, ...] = ()
-        for claim in self.article.claims:
-            if claim.start < end and claim.end > start:
-                found = _union(found, tuple(c for c in claim.citations if c in allowed))
-        return found
-
-    def _list(self, part: Part) -> list[tuple[str, tuple[str, ...]]]:
-        items = list(_list_items(part))
-        if not items:
-            return []
-        text = "\n".join(t for t, _ in items)
-        if len(text) <= MAX_CHARS:
-            cites: tuple[str, ...] = ()
-            for _, c in items:
-                cites = _union(cites, c)
-            return [(text, cites)]
-        pieces: list[tuple[str, tuple[str, ...]]] = []
-        for item, cites in items:
-            if len(item) <= MAX_CHARS:
-                pieces.append((item, cites))
-            else:
-                spans = split_sentences(item, self.language)
-                pieces.extend((item[s:e], cites) for s, e in spans)
-        return _pack(pieces, "\n")
-
-
-def _list_items(part: Part, depth: int = 0) -> Iterable[tuple[str, tuple[str, ...]]]:
-    for child in part.has_parts:
-        if child.type == "list_item":
-            value = (child.value or "").strip()
-            if value:
-                yield ("  " * depth + value, _ids(child))
-            for grandchild in child.has_parts:
-                if grandchild.type == "list":
-                    yield from _list_items(grandchild, depth + 1)
-        elif child.type == "list":
-            yield from _list_items(child, depth + 1)
-
-
-def _ids(part: Part) -> tuple[str, ...]:
-    return _union((), tuple(c.identifier for c in part.citations))
-
-
-def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
-    seen = list(first)
-    for item in second:
-        if item not in seen:
-            seen.append(item)
-    return tuple(seen)
-
-
-def _pack(
-    pieces: list[tuple[str, tuple[str, ...]]], joiner: str
-) -> list[tuple[str, tuple[str, ...]]]:
-    """Consecutive pieces joined into chunks of at most MAX_CHARS (an overlong piece is cut)."""
-    chunks: list[tuple[str, tuple[str, ...]]] = []
-    text, cites = "", ()  # type: tuple[str, tuple[str, ...]]
-    for piece, piece_cites in pieces:
-        for part in _hard_split(piece):
-            if text and len(text) + len(joiner) + len(part) > MAX_CHARS:
-                chunks.append((text, cites))
-                text, cites = "", ()
-            text = f"{text}{joiner}{part}" if text else part
-            cites = _union(cites, piece_cites)
-    if text:
-        chunks.append((text, cites))
-    return chunks
-
-
-def _hard_split(text: str) -> list[str]:
-    """A sentence longer than MAX_CHARS, cut at the last space before the limit (or at it)."""
-    parts: list[str] = []
-    while len(text) > MAX_CHARS:
-        cut = text.rfind(" ", MAX_CHARS // 2, MAX_CHARS + 1)
-        cut = cut if cut > 0 else MAX_CHARS
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        parts.append(text)
-    return parts
-
-
-def citation_record(identifier: str, reference: Reference | None) -> dict[str, str]:
-    """The JSON form of one citation: what a partner needs to show and check the source."""
-    record = {"identifier": identifier}
-    if reference is None:
-        return record
-    record["type"] = reference.type
-    meta = reference.metadata
-    if meta.get("title"):
-        record["title"] = meta["title"]
-    url = meta.get("url") or (
-        reference.text.links[0].url if reference.text and reference.text.links else ""
-    )
-    if url:
-        record["url"] = url
-    for key in ("doi", "isbn"):
-        if meta.get(key):
-            record[key] = meta[key]
-    if reference.text and reference.text.value:
-        record["text"] = reference.text.value
-    return record
-
-
 def passage_rows(article: Article) -> list[tuple[object, ...]]:
     """``search_passages`` rows (without id) for an article; none unless it is indexable."""
     if not is_indexable(article):
@@ -371,15 +183,20 @@ _INSERT = (
 
 
 def build_index(
-    db_path: str | Path,
+    db: str | os.PathLike[str] | Any,
     *,
     projects: Collection[str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> IndexStats:
-    """Drop the passage index of the store at ``db_path`` and build it from every live article.
+    """Drop the passage index of the store at ``db`` and build it from every live article.
 
     ``projects`` restricts the index (and later updates) to those wikis; None means all.
     """
+    if is_postgres(db):
+        from wikipact.search import postgres_index
+
+        return postgres_index.build_index(db, projects=projects, progress=progress)
+    db_path = sqlite_file(db)
     started = time.monotonic()
     store = _open_store(db_path)
     chosen = sorted(set(projects)) if projects is not None else None
@@ -430,7 +247,7 @@ def build_index(
     return stats
 
 
-def update_index(db_path: str | Path) -> IndexStats:
+def update_index(db: str | os.PathLike[str] | Any) -> IndexStats:
     """Bring the passage index up to date with the store's change log.
 
     Follows the change log from the cursor recorded in ``search_schema``: each page created,
@@ -438,6 +255,11 @@ def update_index(db_path: str | Path) -> IndexStats:
     record (none for deletions, redirects and other namespaces). Without an index, or after an
     interrupted or outdated build, this builds the index from scratch.
     """
+    if is_postgres(db):
+        from wikipact.search import postgres_index
+
+        return postgres_index.update_index(db)
+    db_path = sqlite_file(db)
     store = _open_store(db_path)
     try:
         status = _status(store.conn)
@@ -488,12 +310,16 @@ def update_index(db_path: str | Path) -> IndexStats:
     return stats
 
 
-def index_status(db: sqlite3.Connection | str | Path) -> IndexStatus | None:
-    """The recorded state of the index (on a connection, or the database file at a path), or
+def index_status(db: sqlite3.Connection | str | os.PathLike[str] | Any) -> IndexStatus | None:
+    """The recorded state of the index (on a connection, or the database at a path or URL), or
     None when there is no index."""
+    if is_postgres(db):
+        from wikipact.search import postgres_index
+
+        return postgres_index.index_status(db)
     if isinstance(db, sqlite3.Connection):
         return _status(db)
-    conn = connect(Path(db), readonly=True)
+    conn = connect(sqlite_file(db), readonly=True)
     try:
         return _status(conn)
     finally:

@@ -11,8 +11,8 @@ file name; the tar member has the newest article's ``date_modified`` as mtime, u
 owner names and mode 0644 (PAX format, so members above 8 GiB are fine). (Different zlib builds
 may compress differently; the sha256 in the registry is always that of the file as written.)
 
-Both passes over the store run inside one read transaction, so a concurrent ingest can neither
-tear a snapshot nor change it between passes: the first counts records and bytes (a tar header
+Both passes over the store run inside one read transaction (``store_view``, on SQLite or
+PostgreSQL), so a concurrent ingest can neither tear a snapshot nor change it between passes: the first counts records and bytes (a tar header
 needs the member's size before its data, and memory must stay constant), the second writes. The
 file is written to a temp file in the root, fsynced and renamed into place, its sha256 computed
 while it is written.
@@ -50,6 +50,7 @@ from wikipact.snapshots.registry import (
     snapshots_named,
     valid_identifier,
 )
+from wikipact.snapshots.store_view import StoreView
 
 CHUNK_PAGES = 1000
 COMPRESS_LEVEL = 6
@@ -75,7 +76,7 @@ def snapshot_name(project: str, namespace: int) -> str:
 
 
 def create_snapshot(
-    db_path: str | os.PathLike[str],
+    db: str | os.PathLike[str] | Any,
     root: Path,
     project: str,
     namespace: int = 0,
@@ -86,57 +87,50 @@ def create_snapshot(
 ) -> Snapshot:
     """Write and register the snapshot of ``project``'s live ``namespace`` articles.
 
+    ``db``: the store, and the registry with it (a SQLite path or ``sqlite:///`` URL, or a
+    ``postgresql://`` URL).
+
     When the registry already has a snapshot of the same store state (same project change-log
     cursor and record count) for this owner and its file is in place with its registered size,
     that snapshot is returned and nothing is written, unless ``force``; a missing or damaged
     file is rewritten under its identifier. Raises ``NotFoundError`` when the namespace holds no
     live article.
     """
-    from wikipact.store.sqlite import SQLiteStore
+    from wikipact.snapshots.store_view import read_view
 
     if not re.fullmatch(r"[a-z0-9_-]{1,100}", project):
         raise ConfigError(f"not a project database name: {project!r} (e.g. enwiki)")
     if owner is not None and not owner.strip():
         raise ConfigError("--owner must be a partner id, not blank")
-    db_path = Path(db_path)
     root = _prepare_root(root)
     progress = progress or _no_progress
     name = snapshot_name(project, namespace)
-    store = SQLiteStore(db_path, readonly=True)
-    try:
-        store.conn.execute("BEGIN")  # one read snapshot of the database for both passes
+    with read_view(db) as store:  # one read snapshot of the database for both passes
+        scan = _scan(store, project, namespace, progress)
+        previous = snapshots_named(db, name)
+        reuse = next(
+            (
+                s
+                for s in previous
+                if s.change_cursor == scan.cursor and s.records == scan.records and s.owner == owner
+            ),
+            None,
+        )
+        if reuse is not None and not force and _file_ok(root, reuse):
+            return reuse
+        identifier = reuse.identifier if reuse else _new_identifier(name, scan, previous)
+        path = root / f"{identifier}.tar.gz"
         try:
-            scan = _scan(store, project, namespace, progress)
-            previous = snapshots_named(db_path, name)
-            reuse = next(
-                (
-                    s
-                    for s in previous
-                    if s.change_cursor == scan.cursor
-                    and s.records == scan.records
-                    and s.owner == owner
+            size, digest = _write_atomic(
+                path,
+                lambda out: _write_snapshot(
+                    out, store, project, namespace, identifier, scan, progress
                 ),
-                None,
             )
-            if reuse is not None and not force and _file_ok(root, reuse):
-                return reuse
-            identifier = reuse.identifier if reuse else _new_identifier(name, scan, previous)
-            path = root / f"{identifier}.tar.gz"
-            try:
-                size, digest = _write_atomic(
-                    path,
-                    lambda out: _write_snapshot(
-                        out, store, project, namespace, identifier, scan, progress
-                    ),
-                )
-            except OSError as exc:
-                raise StoreError(f"cannot write the snapshot {path}: {exc}") from None
-        finally:
-            store.conn.execute("COMMIT")
-    finally:
-        store.close()
+        except OSError as exc:
+            raise StoreError(f"cannot write the snapshot {path}: {exc}") from None
     return register(
-        db_path,
+        db,
         Snapshot(
             identifier=identifier,
             kind="snapshot",
@@ -157,7 +151,7 @@ def create_snapshot(
 
 
 def register_dataset(
-    db_path: str | os.PathLike[str],
+    db: str | os.PathLike[str] | Any,
     dataset_dir: Path,
     *,
     root: Path | None = None,
@@ -204,7 +198,7 @@ def register_dataset(
     identifier = (
         f"dataset_{label[:150] or 'dataset'}_{hashlib.sha256(manifest_data).hexdigest()[:12]}"
     )
-    existing = get_snapshot(db_path, identifier)
+    existing = get_snapshot(db, identifier)
     if existing is not None and existing.owner == owner and _file_ok(root, existing):
         return existing
 
@@ -228,7 +222,7 @@ def register_dataset(
         lambda out: _write_dataset(out, dataset_dir, identifier, members, modified, progress),
     )
     return register(
-        db_path,
+        db,
         Snapshot(
             identifier=identifier,
             kind="dataset",
@@ -251,7 +245,7 @@ def register_dataset(
 # -- reading the store -------------------------------------------------------------------------
 
 
-def _articles(store: Any, project: str, namespace: int) -> Iterator[tuple[int, Any]]:
+def _articles(store: StoreView, project: str, namespace: int) -> Iterator[tuple[int, Any]]:
     """(pages scanned so far, article) for each live, non-redirect page of the namespace."""
     scanned = 0
     for first, last in store.page_id_chunks(project, CHUNK_PAGES):
@@ -261,14 +255,9 @@ def _articles(store: Any, project: str, namespace: int) -> Iterator[tuple[int, A
                 yield scanned, article
 
 
-def _scan(store: Any, project: str, namespace: int, progress: Progress) -> _Scan:
-    conn = store.conn
-    cursor = conn.execute(
-        "SELECT COALESCE(MAX(cursor), 0) FROM changes WHERE project=?", (project,)
-    ).fetchone()[0]
-    live = conn.execute(
-        "SELECT COUNT(*) FROM articles WHERE project=? AND deleted=0", (project,)
-    ).fetchone()[0]
+def _scan(store: StoreView, project: str, namespace: int, progress: Progress) -> _Scan:
+    cursor = store.last_cursor(project)
+    live = store.live_pages(project)
     records = size = 0
     newest = language = ""
     scanned = 0
@@ -368,7 +357,7 @@ def _gzip_tar(out: BinaryIO) -> tuple[gzip.GzipFile, tarfile.TarFile]:
 
 def _write_snapshot(
     out: BinaryIO,
-    store: Any,
+    store: StoreView,
     project: str,
     namespace: int,
     identifier: str,

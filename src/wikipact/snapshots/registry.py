@@ -1,7 +1,14 @@
-"""The registry of snapshots and dataset builds, in the store's own SQLite file.
+"""The registry of snapshots and dataset builds, in the store's own database.
 
-Two tables, created with ``CREATE TABLE IF NOT EXISTS`` next to the store's (the store's own
-migrations are not involved):
+Every function takes the database as ``db``: a SQLite file (a path, a ``sqlite:///`` URL or a
+``sqlite3`` connection) or a PostgreSQL database (a ``postgresql://`` URL or a psycopg
+connection); a connection is used as given, and a write joins its open transaction. The rows
+are read and written through one small protocol, ``RegistryTables``, with a SQLite
+(``registry_sqlite``) and a PostgreSQL (``registry_postgres``) implementation that list in the
+same order. ``Registry`` is the same for a server.
+
+Two tables, created on the first write next to the store's (the store's own migrations are not
+involved):
 
 ``snapshots_schema``
     one row, the version of the layout below (``SCHEMA_VERSION``); a database written by a newer
@@ -36,12 +43,12 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from wikipact.errors import ConfigError, NotFoundError, StoreError
 
@@ -51,34 +58,25 @@ IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")
 KINDS = ("snapshot", "dataset")
 
 Kind = Literal["snapshot", "dataset"]
-Db = sqlite3.Connection | str | os.PathLike[str]
+# a SQLite path, sqlite:/// URL or connection; a postgresql:// URL or psycopg connection
+Db = sqlite3.Connection | str | os.PathLike[str] | Any
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS snapshots_schema ("
-    " id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " version INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS snapshots ("
-    " identifier TEXT PRIMARY KEY,"
-    " kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'dataset')),"
-    " name TEXT NOT NULL,"  # enwiki_namespace_0, or the dataset's manifest name
-    " project TEXT,"  # the one project, NULL for a dataset of several
-    " projects TEXT NOT NULL,"  # JSON array, sorted
-    " namespace INTEGER,"
-    " in_language TEXT,"
-    " path TEXT NOT NULL,"  # relative to the snapshots root
-    " size INTEGER NOT NULL,"
-    " sha256 TEXT NOT NULL,"
-    " records INTEGER NOT NULL,"
-    " date_modified TEXT,"
-    " created_at TEXT NOT NULL,"
-    " change_cursor INTEGER,"
-    " owner TEXT)",
-    "CREATE INDEX IF NOT EXISTS snapshots_by_name ON snapshots(name, created_at)",
-)
-_COLUMNS = (
-    "identifier, kind, name, projects, namespace, in_language, path, size, sha256, records, "
-    "date_modified, created_at, change_cursor, owner"
-)
+
+class RegistryTables(Protocol):
+    """The registry's rows in one database (SQLite or PostgreSQL).
+
+    ``where`` is SQL over the ``snapshots`` columns with ``?`` parameters; ``order`` lists
+    ``column`` or ``column DESC`` terms, ordered as SQLite orders them (bytes; NULLs lowest).
+    """
+
+    def select(
+        self, where: str, order: Sequence[str], params: tuple[object, ...], limit: int | None
+    ) -> list[tuple[Any, ...]]: ...
+
+    def put(self, row: tuple[object, ...]) -> None: ...
+
+    def delete(self, identifier: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +167,8 @@ def register(db: Db, snapshot: Snapshot) -> Snapshot:
     if not snapshot.projects:
         raise ConfigError(f"snapshot {snapshot.identifier} names no project")
     projects = sorted(set(snapshot.projects))
-    with _connection(db, write=True) as conn, _transaction(conn):
-        conn.execute(
-            f"INSERT OR REPLACE INTO snapshots({_COLUMNS}, project) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    with _tables(db, write=True) as tables:
+        tables.put(
             (
                 snapshot.identifier,
                 snapshot.kind,
@@ -198,8 +194,8 @@ def unregister(db: Db, identifier: str) -> bool:
     """Remove a row (not its file); True when there was one."""
     if not valid_identifier(identifier):
         return False
-    with _connection(db, write=True) as conn, _transaction(conn):
-        return conn.execute("DELETE FROM snapshots WHERE identifier=?", (identifier,)).rowcount > 0
+    with _tables(db, write=True) as tables:
+        return tables.delete(identifier)
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -209,7 +205,7 @@ def get_snapshot(db: Db, identifier: str) -> Snapshot | None:
     """The snapshot or dataset named ``identifier``; None when there is none or it is malformed."""
     if not valid_identifier(identifier):
         return None
-    rows = _select(db, "WHERE identifier=?", (identifier,))
+    rows = _select(db, "WHERE identifier=?", (), (identifier,))
     return rows[0] if rows else None
 
 
@@ -245,7 +241,7 @@ def list_snapshots(
         where.append("kind=?")
         params.append(kind)
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    found = _select(db, clause + " ORDER BY name, created_at DESC, identifier DESC", tuple(params))
+    found = _select(db, clause, ("name", "created_at DESC", "identifier DESC"), tuple(params))
     if projects is None:
         return found
     allowed = set(projects)
@@ -262,30 +258,32 @@ def latest(
         clause, params = "(owner IS NULL OR owner=?)", (project, namespace, owner)
     rows = _select(
         db,
-        f"WHERE kind='snapshot' AND project=? AND namespace=? AND {clause} "
-        "ORDER BY created_at DESC, change_cursor DESC, identifier DESC LIMIT 1",
+        f"WHERE kind='snapshot' AND project=? AND namespace=? AND {clause}",
+        ("created_at DESC", "change_cursor DESC", "identifier DESC"),
         params,
+        limit=1,
     )
     return rows[0] if rows else None
 
 
 def snapshots_named(db: Db, name: str) -> list[Snapshot]:
     """Every row with this Enterprise-style name (``enwiki_namespace_0``), any owner."""
-    return _select(db, "WHERE name=? ORDER BY created_at DESC, identifier DESC", (name,))
+    return _select(db, "WHERE name=?", ("created_at DESC", "identifier DESC"), (name,))
 
 
 # -- plumbing ----------------------------------------------------------------------------------
 
 
-def _select(db: Db, tail: str, params: tuple[object, ...]) -> list[Snapshot]:
-    with _connection(db, write=False) as conn:
-        try:
-            _check_version(conn)
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM snapshots {tail}", params).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                return []  # nothing was ever registered in this database
-            raise StoreError(f"cannot read the snapshot registry: {exc}") from None
+def _select(
+    db: Db,
+    where: str,
+    order: Sequence[str],
+    params: tuple[object, ...],
+    *,
+    limit: int | None = None,
+) -> list[Snapshot]:
+    with _tables(db, write=False) as tables:
+        rows = tables.select(where, order, params, limit)
     return [_row(r) for r in rows]
 
 
@@ -310,74 +308,37 @@ def _row(row: tuple[Any, ...]) -> Snapshot:
     )
 
 
-def _check_version(conn: sqlite3.Connection) -> None:
-    row = conn.execute("SELECT version FROM snapshots_schema WHERE id=1").fetchone()
-    if row is not None and row[0] > SCHEMA_VERSION:
-        raise StoreError(
-            f"the snapshot registry has layout version {row[0]}, newer than this wikipact "
-            f"understands ({SCHEMA_VERSION}); upgrade wikipact"
-        )
-
-
 def ensure_schema(db: Db) -> None:
     """Create the registry's tables if they are missing (servers call this once at start)."""
-    with _connection(db, write=True):
+    with _tables(db, write=True):
         pass
 
 
-def _ensure_schema(conn: sqlite3.Connection) -> None:
-    with _transaction(conn):
-        for statement in _SCHEMA:
-            conn.execute(statement)
-        _check_version(conn)
-        conn.execute(
-            "INSERT OR IGNORE INTO snapshots_schema(id, version) VALUES (1, ?)", (SCHEMA_VERSION,)
-        )
+def is_postgres(db: object) -> bool:
+    """Whether ``db`` is PostgreSQL: a URL, a psycopg connection, or an object with such a URL."""
+    url = db if isinstance(db, str) else getattr(db, "url", None)
+    if isinstance(url, str) and url.startswith(POSTGRES_PREFIXES):
+        return True
+    return type(db).__module__.split(".")[0] == "psycopg"
 
 
 @contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or join the caller's open transaction."""
-    if conn.in_transaction:
-        yield
+def _tables(db: Db, *, write: bool) -> Iterator[RegistryTables]:
+    """The registry's rows in ``db``, on the backend it names (a write creates the tables)."""
+    if is_postgres(db):
+        from wikipact.snapshots import registry_postgres
+
+        with registry_postgres.tables(db, write=write, schema_version=SCHEMA_VERSION) as found:
+            yield found
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    from wikipact.snapshots import registry_sqlite
 
+    if isinstance(db, str) and db.startswith("sqlite:///"):
+        from wikipact.store import sqlite_path
 
-@contextmanager
-def _connection(db: Db, *, write: bool) -> Iterator[sqlite3.Connection]:
-    """The caller's connection as is, or a new one on the database file (closed afterwards)."""
-    if isinstance(db, sqlite3.Connection):
-        try:
-            if write:
-                _ensure_schema(db)
-            yield db
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the snapshot registry refused the operation: {exc}") from None
-        return
-    from wikipact.store.sqlite import connect
-
-    path = Path(db)
-    if not path.exists():
-        raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
-    try:
-        conn = connect(path, readonly=not write)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not a usable wikipact database ({exc})") from None
-    try:
-        if write:
-            _ensure_schema(conn)
-        yield conn
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: the snapshot registry refused the operation: {exc}") from None
-    finally:
-        conn.close()
+        db = sqlite_path(db)
+    with registry_sqlite.tables(db, write=write, schema_version=SCHEMA_VERSION) as found:
+        yield found
 
 
 def _check_relpath(relpath: str) -> str | None:
@@ -392,18 +353,34 @@ def _check_relpath(relpath: str) -> str | None:
 
 
 class Registry:
-    """The registry of one SQLite file, for a server: each thread reads through its own
-    read-only connection, opened on first use."""
+    """The registry of one database, for a server; safe to share between threads.
 
-    def __init__(self, db_path: str | os.PathLike[str]) -> None:
-        self.path = Path(db_path)
+    On a SQLite file each thread reads through its own read-only connection, opened on first
+    use; on PostgreSQL (a ``postgresql://`` URL) reads share a small pool of read-only
+    connections (``registry_postgres.PostgresRegistry``).
+    """
+
+    def __init__(self, db: str | os.PathLike[str]) -> None:
+        self._postgres: Any = None
+        self.path: Path | None = None
+        if is_postgres(db):
+            from wikipact.snapshots.registry_postgres import PostgresRegistry
+
+            self._postgres = PostgresRegistry(str(db))
+        else:
+            from wikipact.store import sqlite_path
+
+            self.path = sqlite_path(str(db)) if str(db).startswith("sqlite:///") else Path(db)
         self._local = threading.local()
 
-    def _conn(self) -> sqlite3.Connection:
+    def _conn(self) -> Any:
+        if self._postgres is not None:
+            return self._postgres
         conn = getattr(self._local, "conn", None)
         if conn is None:
             from wikipact.store.sqlite import connect
 
+            assert self.path is not None
             conn = self._local.conn = connect(self.path, readonly=True)
         return conn
 
@@ -412,3 +389,18 @@ class Registry:
 
     def list(self, **filters: Any) -> list[Snapshot]:
         return list_snapshots(self._conn(), **filters)
+
+    def ensure_schema(self) -> None:
+        """Create the registry's tables if they are missing (on a connection of its own: the
+        server's reads are read-only)."""
+        ensure_schema(self._postgres.url if self._postgres is not None else self.path)
+
+    def close(self) -> None:
+        """Close the pool (PostgreSQL), or this thread's connection (SQLite)."""
+        if self._postgres is not None:
+            self._postgres.close()
+            return
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,194 @@
+"""The snapshot registry's tables in the store's PostgreSQL database (``registry.RegistryTables``).
+
+The same two tables as on SQLite (``snapshots_schema``, one row with the layout version, and
+``snapshots``), created on the first write under a transaction-scoped advisory lock
+(``SCHEMA_LOCK``) so that processes starting together create them once; a database where
+nothing was ever registered reads as an empty registry and is never written by a read. Text
+columns are ``COLLATE "C"`` and every ``ORDER BY`` names that collation and puts NULLs where
+SQLite does (first ascending, last descending), so listings come in SQLite's order exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from wikipact.errors import ConfigError, StoreError
+from wikipact.snapshots.registry_sqlite import COLUMNS
+
+SCHEMA_LOCK = 7_236_712_301  # pg_advisory_xact_lock key: creating the registry's tables
+TEXT_COLUMNS = frozenset(
+    ("identifier", "kind", "name", "project", "projects", "in_language", "path", "sha256",
+     "date_modified", "created_at", "owner")
+)  # fmt: skip
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS snapshots_schema (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS snapshots (
+        identifier TEXT COLLATE "C" PRIMARY KEY,
+        kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('snapshot', 'dataset')),
+        name TEXT COLLATE "C" NOT NULL,
+        project TEXT COLLATE "C",
+        projects TEXT COLLATE "C" NOT NULL,
+        namespace INTEGER,
+        in_language TEXT COLLATE "C",
+        path TEXT COLLATE "C" NOT NULL,
+        size BIGINT NOT NULL,
+        sha256 TEXT COLLATE "C" NOT NULL,
+        records BIGINT NOT NULL,
+        date_modified TEXT COLLATE "C",
+        created_at TEXT COLLATE "C" NOT NULL,
+        change_cursor BIGINT,
+        owner TEXT COLLATE "C")""",
+    "CREATE INDEX IF NOT EXISTS snapshots_by_name ON snapshots (name, created_at)",
+)
+_UPSERT = (
+    f"INSERT INTO snapshots ({COLUMNS}, project) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (identifier) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*COLUMNS.split(", ")[1:], "project"))
+)
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise ConfigError(
+            "the snapshot registry on PostgreSQL needs psycopg: pip install 'psycopg[binary]'"
+        ) from None
+    return psycopg
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+class PostgresTables:
+    """The registry's rows on one PostgreSQL connection."""
+
+    def __init__(self, conn: Any, schema_version: int) -> None:
+        self.conn = conn
+        self.schema_version = schema_version
+
+    def select(
+        self, where: str, order: Sequence[str], params: tuple[object, ...], limit: int | None
+    ) -> list[tuple[Any, ...]]:
+        present = self.conn.execute(
+            "SELECT to_regclass('snapshots') IS NOT NULL AND "
+            "to_regclass('snapshots_schema') IS NOT NULL"
+        ).fetchone()[0]
+        if not present:
+            return []  # nothing was ever registered in this database
+        self.check_version()
+        tail = where.replace("?", "%s")  # the registry's SQL has no other ? and no %
+        tail += (" ORDER BY " + ", ".join(_order_term(t) for t in order)) if order else ""
+        tail += f" LIMIT {int(limit)}" if limit is not None else ""
+        return self.conn.execute(f"SELECT {COLUMNS} FROM snapshots {tail}", params).fetchall()  # type: ignore[no-any-return]
+
+    def put(self, row: tuple[object, ...]) -> None:
+        with self.conn.transaction():
+            self.conn.execute(_UPSERT, row)
+
+    def delete(self, identifier: str) -> bool:
+        with self.conn.transaction():
+            deleted = self.conn.execute(
+                "DELETE FROM snapshots WHERE identifier=%s", (identifier,)
+            ).rowcount
+        return bool(deleted > 0)
+
+    def check_version(self) -> None:
+        row = self.conn.execute("SELECT version FROM snapshots_schema WHERE id=1").fetchone()
+        if row is not None and row[0] > self.schema_version:
+            raise StoreError(
+                f"the snapshot registry has layout version {row[0]}, newer than this wikipact "
+                f"understands ({self.schema_version}); upgrade wikipact"
+            )
+
+    def ensure_schema(self) -> None:
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            for statement in _SCHEMA:
+                self.conn.execute(statement)
+            self.check_version()
+            self.conn.execute(
+                "INSERT INTO snapshots_schema (id, version) VALUES (1, %s) "
+                "ON CONFLICT (id) DO NOTHING",
+                (self.schema_version,),
+            )
+
+
+def _order_term(term: str) -> str:
+    """``name`` -> ``name COLLATE "C" ASC NULLS FIRST``: SQLite's byte order and NULL places."""
+    column, _, direction = term.partition(" ")
+    direction = direction.strip().upper() or "ASC"
+    collate = ' COLLATE "C"' if column in TEXT_COLUMNS else ""
+    nulls = "NULLS LAST" if direction == "DESC" else "NULLS FIRST"
+    return f"{column}{collate} {direction} {nulls}"
+
+
+class PostgresRegistry:
+    """Reads for a server: a small pool of read-only connections (safe to share between
+    threads); the tables are never created by it."""
+
+    def __init__(self, url: str, *, max_connections: int = 4) -> None:
+        _psycopg()
+        import psycopg_pool
+
+        self.url = url
+
+        def configure(conn: Any) -> None:
+            conn.execute("SET default_transaction_read_only = on")
+
+        self.pool = psycopg_pool.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(1, max_connections),
+            kwargs={"autocommit": True, "connect_timeout": 10},
+            configure=configure,
+            name="wikipact-registry",
+            open=True,
+        )
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+@contextmanager
+def tables(db: Any, *, write: bool, schema_version: int) -> Iterator[PostgresTables]:
+    """The registry on ``db``: a psycopg connection (used as given: writes join its open
+    transaction as a savepoint), a ``PostgresRegistry``'s pool, or a new connection to a
+    ``postgresql://`` URL (closed afterwards). A write creates the tables first."""
+    pg = _psycopg()
+    label = ""
+    try:
+        if isinstance(db, PostgresRegistry):
+            with db.pool.connection() as conn:
+                yield _open(conn, write, schema_version)
+        elif type(db).__module__.split(".")[0] == "psycopg":
+            yield _open(db, write, schema_version)
+        else:
+            url = str(getattr(db, "url", db))
+            label = f"{redact(url)}: "
+            try:
+                conn = pg.connect(url, autocommit=True, connect_timeout=10)
+            except pg.OperationalError as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+                raise ConfigError(
+                    f"cannot connect to PostgreSQL at {redact(url)}: {first}"
+                ) from None
+            with conn:
+                yield _open(conn, write, schema_version)
+    except pg.Error as exc:
+        raise StoreError(f"{label}the snapshot registry refused the operation: {exc}") from None
+
+
+def _open(conn: Any, write: bool, schema_version: int) -> PostgresTables:
+    found = PostgresTables(conn, schema_version)
+    if write:
+        found.ensure_schema()
+    return found
