@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wikipact.errors import ConfigError
+from wikipact.errors import ConfigError, WikipactError
 from wikipact.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -84,13 +84,20 @@ class Backends:
             return Registry(self.url)
         return Registry(self.sqlite_path("the snapshots registry"))
 
-    def sqlite_path(self, what: str = "this command") -> Path:
-        """The SQLite file, for the parts that live only there today (search, snapshots)."""
+    def database(self, missing: type[WikipactError] = ConfigError) -> Path | str:
+        """What the search and snapshot functions take: the SQLite file (which must exist:
+        else ``missing`` is raised) or the PostgreSQL URL."""
         if self.is_postgres:
-            raise ConfigError(
-                f"{what} needs a SQLite database (--db sqlite:///path.db) in this version; "
-                "PostgreSQL serves the store and the access layer"
-            )
+            return self.url
+        path = self.sqlite_path()
+        if not path.exists():
+            raise missing(f"no store at {path}: run `wikipact ingest` first, or pass --db")
+        return path
+
+    def sqlite_path(self, what: str = "this command") -> Path:
+        """The SQLite file of a ``sqlite://`` URL (``ConfigError`` for PostgreSQL)."""
+        if self.is_postgres:
+            raise ConfigError(f"{what} needs a SQLite database (--db sqlite:///path.db)")
         from wikipact.store import sqlite_path
 
         return sqlite_path(self.url)
@@ -100,18 +107,9 @@ class Backends:
         store = self.store()
         store.close()
         self.access()
-        if self.is_postgres:
-            try:
-                registry = self.registry()
-            except ConfigError:  # no registry on PostgreSQL in this version
-                return
-            prepare = getattr(registry, "ensure_schema", None)
-            if prepare is not None:
-                prepare()
-        else:
-            from wikipact.snapshots.registry import ensure_schema
+        from wikipact.snapshots.registry import ensure_schema
 
-            ensure_schema(self.sqlite_path())
+        ensure_schema(self.url if self.is_postgres else self.sqlite_path())
 
     def close(self) -> None:
         if self._access is not None:

@@ -6,6 +6,8 @@ The article schema in the OpenAPI document is derived from the msgspec model (th
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None =
     if not isinstance(backends, Backends):
         backends = open_backends(f"sqlite:///{backends}", snapshots=snapshots_root)
     app = FastAPI(
+        lifespan=_lifespan,
         title="wikipact partner API",
         version=__version__,
         description=(
@@ -37,10 +40,9 @@ def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None =
     access = backends.access(background_checkpoints=True)
     access.start_checkpointer()
     app.state.services = Services(backends=backends, access=access)
-    if not backends.is_postgres:
-        from wikipact.snapshots.registry import ensure_schema
+    from wikipact.snapshots.registry import ensure_schema
 
-        ensure_schema(backends.sqlite_path())
+    ensure_schema(backends.url if backends.is_postgres else backends.sqlite_path())
     errors.install(app)
     app.add_middleware(MeterGuard)
     for module in (content, realtime, account, admin):
@@ -48,6 +50,12 @@ def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None =
     _optional_routers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.services.close()
 
 
 def _optional_routers(app: FastAPI) -> None:

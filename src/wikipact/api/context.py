@@ -34,15 +34,34 @@ class Services:
     _local: threading.local | None = None
     _passages: Any = None
     _registry: Any = None
+    _shared: Any = None  # the PostgreSQL store
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _languages: dict[str, str | None] = field(default_factory=dict)
 
     def store(self) -> Any:
+        """The article store, read-only: on SQLite a connection per thread; on PostgreSQL one
+        store (a pool) that every thread shares."""
+        if self.backends.is_postgres:
+            if self._shared is None:
+                with self._lock:
+                    if self._shared is None:
+                        self._shared = self.backends.store(readonly=True)
+            return self._shared
         if self._local is None:
             self._local = threading.local()
         store = getattr(self._local, "store", None)
         if store is None:
             store = self._local.store = self.backends.store(readonly=True)
         return store
+
+    def close(self) -> None:
+        """Give back what the server holds: pools, connections (at shutdown)."""
+        for held in (self._shared, self._passages, self._registry):
+            close = getattr(held, "close", None)
+            if close is not None:
+                close()
+        self._shared = self._passages = self._registry = None
+        self.access.close()
 
     @property
     def passages(self) -> PassageIndex:

@@ -38,9 +38,7 @@ def index_command(
     """Build the passage index for `wikipact search`, or bring it up to date with the store."""
     from wikipact.search import build_index, index_status, update_index
 
-    path = open_backends(db).sqlite_path("the search index")
-    if not path.exists():
-        raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
+    path = open_backends(db).database(missing=StoreError)
     status = index_status(path)
     if rebuild or status is None or project:
         with _progress() as update:
@@ -63,9 +61,7 @@ def search_command(
     """Search the passage index; print passages with the citations that back them."""
     from wikipact.search import search
 
-    path = open_backends(db).sqlite_path("search")
-    if not path.exists():
-        raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
+    path = open_backends(db).database(missing=StoreError)
     passages = search(path, query, projects=project or None, limit=limit)
     if as_json:
         for passage in passages:

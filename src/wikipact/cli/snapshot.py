@@ -14,7 +14,6 @@ from rich.table import Table
 
 from wikipact.cli.common import DbOption
 from wikipact.cli.progress import stderr
-from wikipact.errors import ConfigError
 from wikipact.snapshots.registry import ENV_VAR, Snapshot, default_root
 
 app = typer.Typer(
@@ -43,13 +42,11 @@ OwnerOption = Annotated[
 ]
 
 
-def _db_path(db: str | None) -> Path:
+def _db_path(db: str | None) -> Path | str:
+    """The store's SQLite file, or its PostgreSQL URL."""
     from wikipact.backends import open_backends
 
-    path = open_backends(db).sqlite_path("snapshots")
-    if not path.exists():
-        raise ConfigError(f"no store at {path}: run `wikipact ingest` first, or pass --db")
-    return path
+    return open_backends(db).database()
 
 
 @app.command("create")
