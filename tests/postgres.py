@@ -58,12 +58,15 @@ class Server:
 
     url: str  # of the maintenance database "postgres"
 
-    def database(self) -> str:
+    def database(self, template: str | None = None) -> str:
+        """A new database: empty, or a copy of the database at URL ``template`` (which nobody
+        may be connected to)."""
         import psycopg
 
         name = "wikipact_test_" + uuid.uuid4().hex[:12]
+        copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url.rsplit("/", 1)[0] + "/" + name
 
 

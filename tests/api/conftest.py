@@ -43,11 +43,41 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def db(sample_db: Path, tmp_path: Path) -> Path:
+@pytest.fixture(scope="session")
+def sample_postgres(postgres_server) -> str:  # type: ignore[no-untyped-def]
+    """The two samples ingested once into PostgreSQL; tests get their own copy (a template)."""
+    from wikipact.run.ingest import IngestOptions, ingest
+    from wikipact.store import open_store
+
+    url = postgres_server.database()
+    store = open_store(url)
+    try:
+        ingest([ENWIKI_MULTISTREAM, MRWIKI_MULTISTREAM], store, IngestOptions(workers=1))
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, sample_db: Path, tmp_path: Path) -> Path | str:
+    """A copy of the samples' store: a SQLite file, or a PostgreSQL database's URL."""
+    if request.param == "postgresql":
+        template = request.getfixturevalue("sample_postgres")
+        return request.getfixturevalue("postgres_server").database(template)  # type: ignore[no-any-return]
     copy = tmp_path / "w.db"
     shutil.copy(sample_db, copy)
     return copy
+
+
+def sqlite_only(db: Path | str) -> Path:
+    """``db`` when it is a SQLite file; skips the test on PostgreSQL (it reads the file)."""
+    if isinstance(db, str):
+        pytest.skip("reads the SQLite file itself")
+    return db
+
+
+def db_url(db: Path | str) -> str:
+    return db if isinstance(db, str) else f"sqlite:///{db}"
 
 
 def make_partners(access) -> Partners:  # type: ignore[no-untyped-def]

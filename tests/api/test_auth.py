@@ -42,11 +42,31 @@ def test_a_key_with_a_wrong_secret_is_rejected(client: TestClient, partners: Par
     assert client.get("/v2/projects", headers=auth(partners.acme)).status_code == 200
 
 
-def test_raw_keys_are_never_stored_logged_or_returned(
-    app, db: Path, client: TestClient, caplog: pytest.LogCaptureFixture
-) -> None:  # type: ignore[no-untyped-def]
+def _dump(db: Path | str) -> str:
+    """Every row of every table of the database, as text."""
+    if isinstance(db, str):
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            tables = conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema()"
+            ).fetchall()
+            return "\n".join(
+                repr(row) for (t,) in tables for row in conn.execute(f'SELECT * FROM "{t}"')
+            )
     import sqlite3
 
+    conn = sqlite3.connect(db)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_raw_keys_are_never_stored_logged_or_returned(
+    app, db: Path | str, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
     from tests.api.conftest import make_partners
 
     caplog.set_level(logging.DEBUG)
@@ -56,9 +76,7 @@ def test_raw_keys_are_never_stored_logged_or_returned(
     client.get("/v2/articles/Anarchism", headers=auth(canary))
     rotated = client.post(f"/v2/keys/{canary[:16]}/rotate", headers=auth(canary)).json()
     listing = client.get("/v2/keys", headers=auth(canary)).text
-    conn = sqlite3.connect(db)
-    dump = "\n".join(conn.iterdump())
-    conn.close()
+    dump = _dump(db)
     for secret in (canary, rotated["secret"]):
         assert secret not in dump
         assert secret[17:] not in dump
@@ -125,9 +143,13 @@ def test_keys_expire_at_the_same_instant_whatever_the_offset(
             assert "expired" in response.json()["message"]
 
 
-def test_a_key_stored_with_an_offset_by_an_older_version_expires_on_time(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_stored_with_an_offset_by_an_older_version_expires_on_time(app, db) -> None:  # type: ignore[no-untyped-def]
     """Rows written before expiry was normalised keep the text they were given."""
     import sqlite3
+
+    from tests.api.conftest import sqlite_only
+
+    sqlite_only(db)  # older versions wrote SQLite files only
     from datetime import UTC, datetime
 
     from wikipact.errors import AuthenticationError
@@ -164,8 +186,12 @@ def test_an_ambiguous_or_past_expiry_is_refused(app, expires: str, message: str)
         access.create_key("temp", label="bad", expires_at=expires, actor="test")
 
 
-def test_every_account_change_is_in_the_append_only_audit_log(app, partners: Partners) -> None:  # type: ignore[no-untyped-def]
+def test_every_account_change_is_in_the_append_only_audit_log(app, db, partners: Partners) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
+
+    from tests.api.conftest import sqlite_only
+
+    sqlite_only(db)  # PostgreSQL's trigger: tests/access/test_backends.py
 
     access = app.state.services.access
     access.revoke_key(partners.beta[:16], actor="ops")

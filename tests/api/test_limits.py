@@ -140,9 +140,10 @@ def test_metering_is_idempotent_and_statements_add_up(app, client: TestClient) -
 
 
 def test_limits_are_shared_by_server_processes_and_survive_restarts(db, app) -> None:  # type: ignore[no-untyped-def]
-    from wikipact.access import Access
+    from tests.api.conftest import db_url
     from wikipact.access.models import Quota
     from wikipact.api import create_app
+    from wikipact.backends import open_backends
 
     key = _partner(
         app.state.services.access,
@@ -157,7 +158,7 @@ def test_limits_are_shared_by_server_processes_and_survive_restarts(db, app) -> 
     restarted = TestClient(create_app(db))
     assert restarted.get("/v2/articles/Albedo", headers=auth(key)).status_code == 200
     assert second.get("/v2/articles/Albedo", headers=auth(key)).status_code == 429
-    assert Access(db).quotas("shared")[0]["used"] == 4
+    assert open_backends(db_url(db)).access().quotas("shared")[0]["used"] == 4
 
 
 def test_a_delivery_that_fails_on_any_path_is_metered_once_and_gives_its_quota_back(

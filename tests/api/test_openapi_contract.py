@@ -166,14 +166,18 @@ def _indexed(db: Any) -> Any:
     return db
 
 
-def test_openapi_contract(db, tmp_path, fast_feed) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_contract(db, tmp_path, fast_feed, request) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
     from wikipact.api import create_app
 
     # admin routes create partners and end agreements: they get a store of their own
-    admin_db = tmp_path / "admin.db"
-    shutil.copy(db, admin_db)
+    if isinstance(db, str):
+        template = request.getfixturevalue("sample_postgres")
+        admin_db = request.getfixturevalue("postgres_server").database(template)
+    else:
+        admin_db = tmp_path / "admin.db"
+        shutil.copy(db, admin_db)
     tally = Tally()
     partner_app = create_app(_indexed(db))
     keys: Partners = make_partners(partner_app.state.services.access)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import auth
+from tests.api.conftest import auth, db_url
 from tests.conftest import DATA
 
 
@@ -52,7 +52,7 @@ def test_fifty_disconnects_lose_and_repeat_nothing(app, db: Path, client: TestCl
     last: int | None = None
     for round_ in range(50):
         if round_ == 25:  # new changes arrive while the consumer is reconnecting
-            writer = open_store(f"sqlite:///{db}")
+            writer = open_store(db_url(db))
             ingest([DATA / "dewiki-20130602-id1.xml", DATA / "dewiki-20200801-id1.xml"], writer,
                    IngestOptions())  # fmt: skip
             writer.close()

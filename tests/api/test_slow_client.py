@@ -17,6 +17,10 @@ from tests.api.conftest import make_partners
 def test_a_client_that_stops_reading_is_disconnected(db: Path) -> None:
     import uvicorn
 
+    from tests.api.conftest import sqlite_only
+
+    db = sqlite_only(db)  # reads the change log and the ledger from the file
+
     from wikipact.api import create_app
 
     app = create_app(db)

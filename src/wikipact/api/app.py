@@ -25,7 +25,10 @@ from wikipact.model.article import Article
 def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None = None) -> FastAPI:
     """The API over ``backends`` (or the SQLite file at that path, with ``snapshots_root``)."""
     if not isinstance(backends, Backends):
-        backends = open_backends(f"sqlite:///{backends}", snapshots=snapshots_root)
+        url = str(backends)
+        if not url.startswith(("postgresql://", "postgres://", "sqlite://")):
+            url = f"sqlite:///{url}"
+        backends = open_backends(url, snapshots=snapshots_root)
     app = FastAPI(
         lifespan=_lifespan,
         title="wikipact partner API",

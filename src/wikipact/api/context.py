@@ -55,13 +55,13 @@ class Services:
         return store
 
     def close(self) -> None:
-        """Give back what the server holds: pools, connections (at shutdown)."""
+        """Give back the pools and connections reads hold (at shutdown; they are opened again
+        if the app serves on). The access layer lives as long as the app."""
         for held in (self._shared, self._passages, self._registry):
             close = getattr(held, "close", None)
             if close is not None:
                 close()
         self._shared = self._passages = self._registry = None
-        self.access.close()
 
     @property
     def passages(self) -> PassageIndex:
