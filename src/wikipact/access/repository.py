@@ -11,6 +11,8 @@ processes and, with a shared database, hosts.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -66,6 +68,35 @@ class ChannelUsage:
     requests: int
     bytes: int
     downloads: int  # deliveries of a snapshot or dataset file
+
+
+KEY_COLUMNS = (
+    "identifier, partner, label, scopes, created_at, expires_at, revoked_at, grace_until, "
+    "rotated_to"
+)
+AUDIT_COLUMNS = "seq, at, actor, action, object, details"
+
+
+def key_from_row(row: Sequence[Any]) -> ApiKey:
+    """An ``ApiKey`` from a row of ``KEY_COLUMNS`` (either backend)."""
+    return ApiKey(
+        identifier=row[0],
+        partner=row[1],
+        label=row[2],
+        scopes=tuple(json.loads(row[3])),
+        created_at=row[4],
+        expires_at=row[5],
+        revoked_at=row[6],
+        grace_until=row[7],
+        rotated_to=row[8],
+    )
+
+
+def audit_from_row(row: Sequence[Any]) -> dict[str, Any]:
+    """An audit entry from a row of ``AUDIT_COLUMNS`` (either backend)."""
+    seq, at, actor, action, obj, details = row
+    return {"seq": seq, "at": at, "actor": actor, "action": action, "object": obj,
+            "details": json.loads(details)}  # fmt: skip
 
 
 class RateRefused(Exception):

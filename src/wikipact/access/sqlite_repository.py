@@ -21,19 +21,18 @@ import msgspec
 from wikipact.access.db import open_access_db
 from wikipact.access.models import Agreement, ApiKey, Partner
 from wikipact.access.repository import (
+    AUDIT_COLUMNS,
+    KEY_COLUMNS,
     AuditEntry,
     ChannelUsage,
     KeyCredentials,
     QuotaRefused,
     RateRefused,
     UsageEvent,
+    audit_from_row,
+    key_from_row,
 )
 from wikipact.store.sqlite import connect, write_transaction
-
-_KEY_COLUMNS = (
-    "identifier, partner, label, scopes, created_at, expires_at, revoked_at, grace_until, "
-    "rotated_to"
-)
 
 
 class SQLiteAccessRepository:
@@ -193,23 +192,10 @@ class SQLiteAccessRepository:
 
     def _key_rows(self, where: str, params: tuple[Any, ...]) -> list[ApiKey]:
         rows = self._conn.execute(
-            f"SELECT {_KEY_COLUMNS} FROM access_keys {where} ORDER BY created_at, identifier",
+            f"SELECT {KEY_COLUMNS} FROM access_keys {where} ORDER BY created_at, identifier",
             params,
         ).fetchall()
-        return [
-            ApiKey(
-                identifier=r[0],
-                partner=r[1],
-                label=r[2],
-                scopes=tuple(json.loads(r[3])),
-                created_at=r[4],
-                expires_at=r[5],
-                revoked_at=r[6],
-                grace_until=r[7],
-                rotated_to=r[8],
-            )
-            for r in rows
-        ]
+        return [key_from_row(r) for r in rows]
 
     def credentials(self, identifier: str) -> KeyCredentials | None:
         row = self._conn.execute(
@@ -245,15 +231,10 @@ class SQLiteAccessRepository:
 
     def audit_log(self, limit: int) -> list[dict[str, Any]]:
         rows = self._conn.execute(
-            "SELECT seq, at, actor, action, object, details FROM access_audit ORDER BY seq DESC "
-            "LIMIT ?",
+            f"SELECT {AUDIT_COLUMNS} FROM access_audit ORDER BY seq DESC LIMIT ?",
             (limit,),
         ).fetchall()
-        return [
-            {"seq": r[0], "at": r[1], "actor": r[2], "action": r[3], "object": r[4],
-             "details": json.loads(r[5])}
-            for r in rows
-        ]  # fmt: skip
+        return [audit_from_row(r) for r in rows]
 
     # -- limits -----------------------------------------------------------------------------
 
