@@ -20,6 +20,7 @@ from fastapi.responses import Response, StreamingResponse
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.projection import matches, project
 from wikipact.model.instants import parse_instant
+from wikipact.store import records
 from wikipact.store.base import ChangeEvent
 
 router = APIRouter(prefix="/v2")
@@ -79,10 +80,8 @@ def _event(change: ChangeEvent, svc: Any) -> dict[str, Any]:
 
 
 def store_time(since: str) -> str:
-    """``since`` (any ISO 8601 time with a zone) in the change log's form, to compare as text:
-    UTC, microseconds, ``Z`` (``store.sqlite._now``), which sorts as the instants do."""
-    moment = parse_instant(since, what="since")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``since`` (any ISO 8601 time with a zone) in the change log's form, to compare as text."""
+    return records.stamp(parse_instant(since, what="since"))
 
 
 def _changes(svc: Any, after: int) -> list[ChangeEvent]:

@@ -69,6 +69,7 @@ from wikipact.search.passages import (
     article_passages,
     citation_record,
     is_indexable,
+    passage_columns,
 )
 from wikipact.search.records import IndexStats, IndexStatus
 from wikipact.store.sqlite import SQLiteStore, connect, write_transaction
@@ -147,30 +148,11 @@ _DROP = (
 
 def passage_rows(article: Article) -> list[tuple[object, ...]]:
     """``search_passages`` rows (without id) for an article; none unless it is indexable."""
-    if not is_indexable(article):
-        return []
-    references = {r.identifier: r for r in article.references}
     title_cjk = cjk_shadow(article.name)
-    rows: list[tuple[object, ...]] = []
-    for position, passage in enumerate(article_passages(article)):
-        citations = [citation_record(i, references.get(i)) for i in passage.citations]
-        rows.append(
-            (
-                article.is_part_of.identifier,
-                article.identifier,
-                article.name,
-                article.url,
-                article.version.identifier,
-                article.in_language.identifier,
-                passage.section,
-                position,
-                passage.text,
-                json.dumps(citations, ensure_ascii=False),
-                title_cjk,
-                cjk_shadow(passage.text),
-            )
-        )
-    return rows
+    return [
+        (*columns, title_cjk, cjk_shadow(passage.text))
+        for passage, columns in passage_columns(article)
+    ]
 
 
 _INSERT = (

@@ -13,7 +13,8 @@ search) store exactly these passages and citation records.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from wikipact.model.article import Article, Part, Reference
@@ -202,3 +203,29 @@ def citation_record(identifier: str, reference: Reference | None) -> dict[str, s
     if reference.text and reference.text.value:
         record["text"] = reference.text.value
     return record
+
+
+def passage_columns(article: Article) -> Iterator[tuple[PassageDraft, tuple[object, ...]]]:
+    """Each passage of an indexable article with the columns every index stores for it:
+    project, page id, title, URL, revision, language, section, position, text, citations
+    (JSON). Each backend adds its own search columns after these."""
+    if not is_indexable(article):
+        return
+    references = {r.identifier: r for r in article.references}
+    for position, passage in enumerate(article_passages(article)):
+        citations = [citation_record(i, references.get(i)) for i in passage.citations]
+        yield (
+            passage,
+            (
+                article.is_part_of.identifier,
+                article.identifier,
+                article.name,
+                article.url,
+                article.version.identifier,
+                article.in_language.identifier,
+                passage.section,
+                position,
+                passage.text,
+                json.dumps(citations, ensure_ascii=False),
+            ),
+        )

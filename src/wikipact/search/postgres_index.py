@@ -39,7 +39,7 @@ from typing import Any
 from wikipact.errors import StoreError
 from wikipact.model.article import Article
 from wikipact.search import _pg
-from wikipact.search.passages import article_passages, citation_record, is_indexable
+from wikipact.search.passages import passage_columns
 from wikipact.search.postgres_text import cjk_shadow, config_for, without_cjk
 from wikipact.search.records import IndexStats, IndexStatus
 from wikipact.store.records import now as _now
@@ -101,35 +101,13 @@ _INSERT = (
 def passage_rows(article: Article, configs: Collection[str]) -> list[tuple[object, ...]]:
     """``search_passages`` rows (parameters of ``_INSERT``) for an article; none unless it is
     indexable. ``configs``: the text search configurations the server has."""
-    if not is_indexable(article):
-        return []
     config = config_for(article.in_language.identifier, configs)
-    references = {r.identifier: r for r in article.references}
     title = without_cjk(article.name)
-    rows: list[tuple[object, ...]] = []
-    for position, passage in enumerate(article_passages(article)):
-        citations = [citation_record(i, references.get(i)) for i in passage.citations]
-        rows.append(
-            (
-                article.is_part_of.identifier,
-                article.identifier,
-                article.name,
-                article.url,
-                article.version.identifier,
-                article.in_language.identifier,
-                passage.section,
-                position,
-                passage.text,
-                json.dumps(citations, ensure_ascii=False),
-                config,
-                config,
-                title,
-                config,
-                without_cjk(passage.text),
-                cjk_shadow(article.name, passage.text),
-            )
-        )
-    return rows
+    return [
+        (*columns, config, config, title, config, without_cjk(passage.text),
+         cjk_shadow(article.name, passage.text))
+        for passage, columns in passage_columns(article)
+    ]  # fmt: skip
 
 
 # -- building and updating -----------------------------------------------------------------------

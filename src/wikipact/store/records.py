@@ -47,6 +47,11 @@ def decode_article(stored: bytes) -> Article:
     return article_decoder.decode(decompress(stored))
 
 
+def stamp(moment: datetime) -> str:
+    """The store's form of an instant: ``2026-01-01T12:00:00.123456Z`` (sorts as it does)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def now() -> str:
-    """The store's time stamps: ``2026-01-01T12:00:00.123456Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The store's time stamp of the present instant."""
+    return stamp(datetime.now(UTC))
