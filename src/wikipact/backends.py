@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from wikipact.errors import ConfigError, WikipactError
 from wikipact.settings import Settings, load_settings
+from wikipact.store.urls import is_postgres_url
 
 if TYPE_CHECKING:
     from wikipact.access import Access
@@ -42,7 +43,7 @@ class Backends:
 
     @property
     def is_postgres(self) -> bool:
-        return self.url.startswith(("postgresql://", "postgres://"))
+        return is_postgres_url(self.url)
 
     @property
     def snapshots_root(self) -> Path:
@@ -102,8 +103,22 @@ class Backends:
 
         return sqlite_path(self.url)
 
+    def migrations(self) -> list[tuple[str, int, int]]:
+        """Each migration set as (name, version in this database, newest version this wikipact
+        knows); 0 means not created yet (the search set is made by `wikipact index`)."""
+        from wikipact.access.schema import ACCESS
+        from wikipact.search.schema import SEARCH
+        from wikipact.snapshots.schema import SNAPSHOTS
+        from wikipact.store import schema_versions
+        from wikipact.store.schema import STORE
+
+        sets = (STORE, ACCESS, SNAPSHOTS, SEARCH)
+        found = schema_versions(self.url, sets)
+        return [(s.name, found[s.name], s.latest) for s in sets]
+
     def prepare(self) -> None:
-        """Create every schema wikipact keeps in this database (store, access, registry)."""
+        """Create or migrate every schema wikipact keeps in this database (store, access,
+        registry; the search index is made and rebuilt by `wikipact index`)."""
         store = self.store()
         store.close()
         self.access()

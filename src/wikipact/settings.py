@@ -56,17 +56,6 @@ class Settings(BaseSettings):
             )
         return value
 
-    def export(self) -> None:
-        """Set the ``WIKIPACT_*`` variables to these settings, for processes started next
-        (``wikipact serve``'s workers, which read their settings at start)."""
-        import os
-
-        os.environ["WIKIPACT_DB"] = self.db_url
-        for name in ("snapshots", "signing_dir"):
-            value = getattr(self, name)
-            if value is not None:
-                os.environ[f"WIKIPACT_{name.upper()}"] = str(value)
-
     @property
     def db_url(self) -> str:
         return self.db or default_db()

@@ -24,15 +24,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, count: int) -> Iterator[list[str]]:
+def serving(
+    url: str, count: int, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[list[str]]:
     """``count`` servers on ``url``'s database, each its own process; their base URLs."""
     ports = [_free_port() for _ in range(count)]
-    command = [sys.executable, "-m", "wikipact", "serve", "--db", url, "--workers", "1"]
+    command = [sys.executable, "-m", "wikipact", "serve", "--db", url, "--workers", str(workers)]
     processes = [
         subprocess.Popen(
             [*command, "--port", str(port), "--no-access-log"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            env=env,
         )
         for port in ports
     ]

@@ -168,10 +168,8 @@ def test_snapshot_file_resolves_under_the_root(tmp_path: Path) -> None:
 def test_layout_version_and_empty_databases(db: Db, tmp_path: Path) -> None:
     assert list_snapshots(db) == [] and get_snapshot(db, "enwiki_namespace_0_1") is None
     register(db, make("enwiki_namespace_0_20250126"))
-    assert rows(db, "SELECT id, version FROM snapshots_schema") == [(1, 1)]
-    with pytest.raises(Exception, match=r"(?i)check"):
-        write(db, "INSERT INTO snapshots_schema VALUES (2, 1)")  # one row only
-    write(db, "UPDATE snapshots_schema SET version=99")
+    assert rows(db, "SELECT version FROM wikipact_migrations WHERE name='snapshots'") == [(1,)]
+    write(db, "INSERT INTO wikipact_migrations VALUES ('snapshots', 99, 'later')")
     with pytest.raises(StoreError, match="upgrade wikipact"):
         list_snapshots(db)
     with pytest.raises(StoreError, match="upgrade wikipact"):
@@ -252,15 +250,16 @@ def test_registry_creates_its_tables_when_asked(db: Db) -> None:
 
     def has_registry() -> bool:
         if is_pg(db):
-            return rows(db, "SELECT to_regclass('snapshots_schema') IS NOT NULL") == [(True,)]
-        return bool(rows(db, "SELECT 1 FROM sqlite_master WHERE name='snapshots_schema'"))
+            return rows(db, "SELECT to_regclass('snapshots') IS NOT NULL") == [(True,)]
+        return bool(rows(db, "SELECT 1 FROM sqlite_master WHERE name='snapshots'"))
 
     registry = Registry(str(db) if is_pg(db) else db)
     try:
         assert registry.list() == [] and registry.get("enwiki_namespace_0_1") is None
         assert not has_registry()
         registry.ensure_schema()
-        assert has_registry() and rows(db, "SELECT id, version FROM snapshots_schema") == [(1, 1)]
+        ledger = "SELECT version FROM wikipact_migrations WHERE name='snapshots'"
+        assert has_registry() and rows(db, ledger) == [(1,)]
         assert registry.list() == []
     finally:
         registry.close()

@@ -119,9 +119,11 @@ def test_a_store_of_a_newer_schema_is_refused(postgres_url: str) -> None:
 
     open_store(postgres_url).close()
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO store_migrations VALUES (99, 'later')")
+        conn.execute("INSERT INTO wikipact_migrations VALUES ('store', 99, 'later')")
     for readonly in (False, True):
-        with pytest.raises(StoreError, match="schema is version 99, newer than this wikipact"):
+        with pytest.raises(
+            StoreError, match="store tables are at version 99, newer than this wikipact"
+        ):
             open_store(postgres_url, readonly=readonly)
 
 
@@ -140,7 +142,9 @@ def test_processes_opening_a_new_database_together_create_the_schema_once(
         for job in [pool.submit(open_close) for _ in range(4)]:
             job.result()
     with psycopg.connect(postgres_url) as conn:
-        assert conn.execute("SELECT version FROM store_migrations").fetchall() == [(1,)]
+        assert conn.execute("SELECT name, version FROM wikipact_migrations").fetchall() == [
+            ("store", 1)
+        ]
 
 
 def test_a_read_only_session_cannot_write_even_by_mistake(postgres_url: str) -> None:

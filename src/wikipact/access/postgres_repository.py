@@ -1,10 +1,11 @@
 """``AccessRepository`` on PostgreSQL (psycopg 3 with a connection pool).
 
 Several server processes, on one host or many, share one database: counters are exact because
-each request's rate-limit bucket and quota row are locked (``SELECT ... FOR UPDATE``) inside its
-transaction; the audit log refuses ``UPDATE`` and ``DELETE`` by trigger, as on SQLite. The
-tables are created on first use under an advisory lock, so processes starting together agree
-on one installation secret.
+each request's rate-limit bucket and quota row are locked (``SELECT ... FOR UPDATE``) by one
+function call, ``wikipact_take`` (the ``access`` migration set, step 2), so a request's check is
+one round trip; the audit log refuses ``UPDATE`` and ``DELETE`` by trigger, as on SQLite. The
+tables are made by the ``access`` migration set; the installation secret is made once under an
+advisory lock, so processes starting together agree on it.
 """
 
 from __future__ import annotations
@@ -28,47 +29,14 @@ from wikipact.access.repository import (
     audit_from_row,
     key_from_row,
 )
+from wikipact.access.schema import ACCESS
 from wikipact.errors import ConfigError
+from wikipact.store.migrations import migrate
+from wikipact.store.urls import redact
 
-SCHEMA_LOCK = 7_236_712_001  # pg_advisory_xact_lock key of the access tables' creation
+SCHEMA_LOCK = 7_236_712_001  # pg_advisory_xact_lock key: making the installation secret once
 
-_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS access_schema (version INTEGER NOT NULL, secret BYTEA NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS access_partners (
-        identifier TEXT PRIMARY KEY, name TEXT NOT NULL, contact TEXT NOT NULL DEFAULT '',
-        created_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS access_agreements (
-        identifier BIGSERIAL PRIMARY KEY,
-        partner TEXT NOT NULL REFERENCES access_partners(identifier),
-        record BYTEA NOT NULL, created_at TEXT NOT NULL, ended_at TEXT)""",
-    "CREATE INDEX IF NOT EXISTS access_agreements_by_partner ON access_agreements(partner)",
-    """CREATE TABLE IF NOT EXISTS access_keys (
-        identifier TEXT PRIMARY KEY, digest BYTEA NOT NULL,
-        partner TEXT REFERENCES access_partners(identifier), label TEXT NOT NULL,
-        scopes TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT, revoked_at TEXT,
-        grace_until TEXT, rotated_to TEXT)""",
-    "CREATE INDEX IF NOT EXISTS access_keys_by_partner ON access_keys(partner)",
-    """CREATE TABLE IF NOT EXISTS access_audit (
-        seq BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-        object TEXT NOT NULL, details TEXT NOT NULL)""",
-    """CREATE OR REPLACE FUNCTION access_audit_append_only() RETURNS trigger AS $$
-        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql""",
-    "DROP TRIGGER IF EXISTS access_audit_append_only ON access_audit",
-    """CREATE TRIGGER access_audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
-        ON access_audit FOR EACH STATEMENT EXECUTE FUNCTION access_audit_append_only()""",
-    """CREATE TABLE IF NOT EXISTS access_rate (
-        key TEXT PRIMARY KEY, tat DOUBLE PRECISION NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS access_quota (
-        agreement BIGINT NOT NULL, channel TEXT NOT NULL, period TEXT NOT NULL,
-        used INTEGER NOT NULL, PRIMARY KEY (agreement, channel, period))""",
-    """CREATE TABLE IF NOT EXISTS access_usage (
-        event TEXT PRIMARY KEY, at TEXT NOT NULL, day TEXT NOT NULL, partner TEXT NOT NULL,
-        agreement BIGINT, key TEXT NOT NULL, channel TEXT NOT NULL, project TEXT NOT NULL,
-        articles BIGINT NOT NULL, bytes BIGINT NOT NULL, status INTEGER NOT NULL,
-        snapshot TEXT)""",
-    "CREATE INDEX IF NOT EXISTS access_usage_by_partner ON access_usage(partner, day)",
-]
-VERSION = 1
+VERSION = 1  # written into access_schema beside the secret (the ledger holds the version)
 
 
 def _psycopg() -> Any:
@@ -89,16 +57,23 @@ class PostgresAccessRepository:
         psycopg, psycopg_pool = _psycopg()
         self.url = url
         self._errors = psycopg.errors
+        # autocommit: a read or a one-statement write is one round trip (no BEGIN, and no
+        # ROLLBACK when the pool takes the connection back); several statements that belong
+        # together run in ``conn.transaction()``
         self.pool = psycopg_pool.ConnectionPool(
-            url, min_size=1, max_size=max_connections, open=True, name="wikipact-access"
+            url,
+            min_size=1,
+            max_size=max_connections,
+            kwargs={"autocommit": True},
+            open=True,
+            name="wikipact-access",
         )
         self.secret = self._ensure_schema()
 
     def _ensure_schema(self) -> bytes:
         with self.pool.connection() as conn, conn.transaction():
+            migrate(conn, ACCESS, label=redact(self.url))
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-            for statement in _SCHEMA:
-                conn.execute(statement)
             row = conn.execute("SELECT version, secret FROM access_schema").fetchone()
             if row is None:
                 secret = secrets.token_bytes(32)
@@ -269,40 +244,19 @@ class PostgresAccessRepository:
         tolerance: float,
         quota: tuple[int, str, str, int] | None,
     ) -> None:
-        with self.pool.connection() as conn, conn.transaction():
-            # the bucket's row exists before it is locked, so two first requests cannot race
-            conn.execute(
-                "INSERT INTO access_rate VALUES (%s, %s) ON CONFLICT DO NOTHING", (key, moment)
-            )
-            tat = conn.execute(
-                "SELECT tat FROM access_rate WHERE key=%s FOR UPDATE", (key,)
+        agreement, channel, period, limit = quota if quota is not None else (None, None, None, 0)
+        with self.pool.connection() as conn:  # one statement: atomic in autocommit
+            refused = conn.execute(
+                "SELECT wikipact_take(%s, %s, %s, %s, %s, %s, %s, %s)",
+                (key, moment, interval, tolerance, agreement, channel, period, limit),
             ).fetchone()[0]
-            tat = max(tat, moment)
-            if tat - moment > tolerance:
-                raise RateRefused(tat - moment - tolerance)
-            conn.execute("UPDATE access_rate SET tat=%s WHERE key=%s", (tat + interval, key))
-            if quota is None:
-                return
-            agreement, channel, period, limit = quota
-            conn.execute(
-                "INSERT INTO access_quota VALUES (%s,%s,%s,0) ON CONFLICT DO NOTHING",
-                (agreement, channel, period),
-            )
-            used = conn.execute(
-                "SELECT used FROM access_quota WHERE agreement=%s AND channel=%s AND period=%s "
-                "FOR UPDATE",
-                (agreement, channel, period),
-            ).fetchone()[0]
-            if used >= limit:
-                raise QuotaRefused()  # the bucket's update is rolled back with it
-            conn.execute(
-                "UPDATE access_quota SET used=used+1 WHERE agreement=%s AND channel=%s AND "
-                "period=%s",
-                (agreement, channel, period),
-            )
+        if refused == -1:
+            raise QuotaRefused()
+        if refused > 0:
+            raise RateRefused(refused)
 
     def release(self, agreement: int, channel: str, period: str) -> None:
-        with self.pool.connection() as conn, conn.transaction():
+        with self.pool.connection() as conn:
             conn.execute(
                 "UPDATE access_quota SET used=GREATEST(used-1, 0) WHERE agreement=%s AND "
                 "channel=%s AND period=%s",
@@ -320,7 +274,7 @@ class PostgresAccessRepository:
     # -- metering ---------------------------------------------------------------------------
 
     def record_usage(self, event: UsageEvent) -> None:
-        with self.pool.connection() as conn, conn.transaction():
+        with self.pool.connection() as conn:
             conn.execute(
                 "INSERT INTO access_usage VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
                 "ON CONFLICT DO NOTHING",

@@ -341,22 +341,10 @@ def serve_command(
     ] = True,
 ) -> None:
     """Run the partner API (uvicorn); the OpenAPI document is at /openapi.json."""
-    import uvicorn
-
+    from wikipact.api.serve import run
     from wikipact.backends import open_backends
 
     backends = open_backends(db, snapshots=snapshots)
-    backends.access()  # create the tables once, before the workers start
+    backends.prepare()  # create or migrate the tables once, before the workers start
     backends.close()
-    # uvicorn's worker processes each build the app from the settings they read at start
-    # (api/serve.py): hand them these, as the WIKIPACT_* variables a deployment would set
-    backends.settings.export()
-    uvicorn.run(
-        "wikipact.api.serve:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=access_log,
-    )
+    run(backends.settings, host=host, port=port, workers=workers, access_log=access_log)

@@ -1,4 +1,5 @@
-"""``wikipact db copy SOURCE DESTINATION``: move a running pilot to another database."""
+"""``wikipact db migrate``: bring a database's schemas up to this wikipact (or check them);
+``wikipact db copy SOURCE DESTINATION``: move a running pilot to another database."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from wikipact.cli.common import DbOption
 from wikipact.errors import ConfigError
 
-app = typer.Typer(name="db", help="The database itself: copy it elsewhere.", no_args_is_help=True)
+app = typer.Typer(
+    name="db",
+    help="The database itself: its schema versions, migrating it, copying it elsewhere.",
+    no_args_is_help=True,
+)
 console = Console(soft_wrap=True, highlight=False)
 
 
@@ -48,3 +54,40 @@ def copy_command(
         f"[bold green]copied[/] {report.rows:,} rows in {len(report.tables)} tables, "
         f"verified by counts and checksums, into {target.url}"
     )
+
+
+@app.command("migrate")
+def migrate_command(
+    db: DbOption = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Change nothing: list the versions and exit 1 if any schema is behind.",
+        ),
+    ] = False,
+) -> None:
+    """Create or migrate the store, access and snapshot-registry tables to this wikipact's
+    versions, and list every migration set. Run it once before rolling out a new version to
+    several API processes (they would otherwise each migrate on start, one at a time)."""
+    from wikipact.backends import open_backends
+
+    backends = open_backends(db)
+    if not check:
+        backends.prepare()
+        backends.close()
+    behind = False
+    for name, version, latest in backends.migrations():
+        if version == 0 and name == "search":
+            state = "not built (wikipact index makes it)"
+        elif version > latest:
+            behind = True
+            state = f"[red]newer than this wikipact[/] ({latest}): upgrade wikipact"
+        elif version < latest:
+            behind = True
+            state = f"[yellow]behind[/]: {latest} available"
+        else:
+            state = "[green]up to date[/]"
+        console.print(f"{name:<10} version {version}  {state}")
+    if check and behind:
+        raise typer.Exit(1)

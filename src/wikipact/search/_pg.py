@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from wikipact.errors import ConfigError, StoreError
 from wikipact.search._target import postgres_url
+from wikipact.store.urls import redact
 
 NO_INDEX = "the database has no search index; run `wikipact index` on it first"
 # Searches are short statements whose estimated cost can still pass jit_above_cost (a LATERAL
@@ -26,11 +26,6 @@ def psycopg() -> Any:
             "search on PostgreSQL needs psycopg: pip install 'psycopg[binary]' psycopg-pool"
         ) from None
     return psycopg
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 def url_of(db: object) -> str:

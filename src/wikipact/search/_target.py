@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+from wikipact.store.urls import POSTGRES_PREFIXES
 
 
 def postgres_url(db: object) -> str | None:

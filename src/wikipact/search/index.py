@@ -5,7 +5,7 @@ URL, or a connection for the status) or a PostgreSQL database (``postgresql://``
 ``PostgresStore``; a psycopg connection for the status); PostgreSQL is indexed by
 ``wikipact.search.postgres_index``. What follows describes the SQLite index.
 
-Layout (created with ``IF NOT EXISTS``; the store's migrations are not involved):
+Layout (the ``search`` migration set, ``search.schema``, made afresh by each build):
 
 ``search_schema``
     one row: ``version`` (of this layout), ``cursor`` (the last change-log cursor indexed),
@@ -61,7 +61,7 @@ from typing import Any
 from wikipact.errors import StoreError
 from wikipact.model.article import Article
 from wikipact.search._target import is_postgres, sqlite_file
-from wikipact.search._text import TOKENIZER, cjk_shadow
+from wikipact.search._text import cjk_shadow
 from wikipact.search.passages import (
     MAX_CHARS,
     MIN_CHARS,
@@ -72,6 +72,8 @@ from wikipact.search.passages import (
     passage_columns,
 )
 from wikipact.search.records import IndexStats, IndexStatus
+from wikipact.search.schema import SEARCH
+from wikipact.store.migrations import recreate
 from wikipact.store.sqlite import SQLiteStore, connect, write_transaction
 
 __all__ = [
@@ -90,53 +92,12 @@ __all__ = [
     "update_index",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = SEARCH.latest
 BATCH_ARTICLES = 500
 CHANGES_PER_BATCH = 1000
 
 ProgressCallback = Callable[[int, int], None]  # (articles read so far, articles to read)
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS search_schema (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL,
-        cursor INTEGER NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('building', 'ready')),
-        projects TEXT,
-        built_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS search_passages (
-        id INTEGER PRIMARY KEY,
-        project TEXT NOT NULL,
-        page_id INTEGER NOT NULL,
-        title TEXT NOT NULL,
-        url TEXT NOT NULL,
-        revision_id INTEGER NOT NULL,
-        language TEXT NOT NULL,
-        section TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        text TEXT NOT NULL,
-        citations TEXT NOT NULL,
-        title_cjk TEXT,
-        text_cjk TEXT
-    )""",
-    "CREATE INDEX IF NOT EXISTS search_passages_by_page "
-    "ON search_passages(project, page_id, position)",
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        title, text, title_cjk, text_cjk,
-        content='search_passages', content_rowid='id',
-        tokenize="{TOKENIZER}"
-    )""",
-    """CREATE TRIGGER IF NOT EXISTS search_passages_ai AFTER INSERT ON search_passages BEGIN
-        INSERT INTO search_fts(rowid, title, text, title_cjk, text_cjk)
-        VALUES (new.id, new.title, new.text, new.title_cjk, new.text_cjk);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS search_passages_ad AFTER DELETE ON search_passages BEGIN
-        INSERT INTO search_fts(search_fts, rowid, title, text, title_cjk, text_cjk)
-        VALUES ('delete', old.id, old.title, old.text, old.title_cjk, old.text_cjk);
-    END""",
-)
 _DROP = (
     "DROP TRIGGER IF EXISTS search_passages_ai",
     "DROP TRIGGER IF EXISTS search_passages_ad",
@@ -186,9 +147,7 @@ def build_index(
     try:
         conn = store.conn
         with _write(conn):
-            for statement in _DROP:
-                conn.execute(statement)
-            _create(conn)
+            recreate(conn, SEARCH, drop=_DROP, label=str(db_path))
             cursor = _last_cursor(conn)
             now = _now()
             conn.execute(
@@ -316,11 +275,6 @@ def _open_store(db_path: str | Path) -> SQLiteStore:
     if not path.exists():
         raise StoreError(f"{path}: no such database; run `wikipact ingest` first")
     return SQLiteStore(path)
-
-
-def _create(conn: sqlite3.Connection) -> None:
-    for statement in _SCHEMA:
-        conn.execute(statement)
 
 
 def _status(conn: sqlite3.Connection) -> IndexStatus | None:

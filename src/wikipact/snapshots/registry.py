@@ -7,14 +7,10 @@ are read and written through one small protocol, ``RegistryTables``, with a SQLi
 (``registry_sqlite``) and a PostgreSQL (``registry_postgres``) implementation that list in the
 same order. ``Registry`` is the same for a server.
 
-Two tables, created on the first write next to the store's (the store's own migrations are not
-involved):
-
-``snapshots_schema``
-    one row, the version of the layout below (``SCHEMA_VERSION``); a database written by a newer
-    wikipact is refused rather than misread.
-``snapshots``
-    one row per downloadable file (see :class:`Snapshot`).
+One table, ``snapshots``, one row per downloadable file (see :class:`Snapshot`): the
+``snapshots`` migration set (``snapshots.schema``), created on the first write by the one
+migrations mechanism (``store.migrations``); a database written by a newer wikipact is refused
+rather than misread.
 
 Identifiers
 -----------
@@ -51,8 +47,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
 
 from wikipact.errors import ConfigError, NotFoundError, StoreError
+from wikipact.store.urls import POSTGRES_PREFIXES
 
-SCHEMA_VERSION = 1
 ENV_VAR = "WIKIPACT_SNAPSHOTS"
 IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")
 KINDS = ("snapshot", "dataset")
@@ -60,7 +56,6 @@ KINDS = ("snapshot", "dataset")
 Kind = Literal["snapshot", "dataset"]
 # a SQLite path, sqlite:/// URL or connection; a postgresql:// URL or psycopg connection
 Db = sqlite3.Connection | str | os.PathLike[str] | Any
-POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 
 
 class RegistryTables(Protocol):
@@ -328,7 +323,7 @@ def _tables(db: Db, *, write: bool) -> Iterator[RegistryTables]:
     if is_postgres(db):
         from wikipact.snapshots import registry_postgres
 
-        with registry_postgres.tables(db, write=write, schema_version=SCHEMA_VERSION) as found:
+        with registry_postgres.tables(db, write=write) as found:
             yield found
         return
     from wikipact.snapshots import registry_sqlite
@@ -337,7 +332,7 @@ def _tables(db: Db, *, write: bool) -> Iterator[RegistryTables]:
         from wikipact.store import sqlite_path
 
         db = sqlite_path(db)
-    with registry_sqlite.tables(db, write=write, schema_version=SCHEMA_VERSION) as found:
+    with registry_sqlite.tables(db, write=write) as found:
         yield found
 
 

@@ -1,8 +1,8 @@
 """The snapshot registry's tables in the store's PostgreSQL database (``registry.RegistryTables``).
 
-The same two tables as on SQLite (``snapshots_schema``, one row with the layout version, and
-``snapshots``), created on the first write under a transaction-scoped advisory lock
-(``SCHEMA_LOCK``) so that processes starting together create them once; a database where
+The same table as on SQLite (the ``snapshots`` migration set, ``snapshots.schema``), created on
+the first write by the one migrations mechanism under its advisory lock, so that processes
+starting together create it once; a database where
 nothing was ever registered reads as an empty registry and is never written by a read. Text
 columns are ``COLLATE "C"`` and every ``ORDER BY`` names that collation and puts NULLs where
 SQLite does (first ascending, last descending), so listings come in SQLite's order exactly.
@@ -10,42 +10,21 @@ SQLite does (first ascending, last descending), so listings come in SQLite's ord
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from wikipact.errors import ConfigError, StoreError
 from wikipact.snapshots.registry_sqlite import COLUMNS
+from wikipact.snapshots.schema import SNAPSHOTS
+from wikipact.store.migrations import migrate, version_in_force
+from wikipact.store.urls import redact
 
-SCHEMA_LOCK = 7_236_712_301  # pg_advisory_xact_lock key: creating the registry's tables
 TEXT_COLUMNS = frozenset(
     ("identifier", "kind", "name", "project", "projects", "in_language", "path", "sha256",
      "date_modified", "created_at", "owner")
 )  # fmt: skip
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS snapshots_schema (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS snapshots (
-        identifier TEXT COLLATE "C" PRIMARY KEY,
-        kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('snapshot', 'dataset')),
-        name TEXT COLLATE "C" NOT NULL,
-        project TEXT COLLATE "C",
-        projects TEXT COLLATE "C" NOT NULL,
-        namespace INTEGER,
-        in_language TEXT COLLATE "C",
-        path TEXT COLLATE "C" NOT NULL,
-        size BIGINT NOT NULL,
-        sha256 TEXT COLLATE "C" NOT NULL,
-        records BIGINT NOT NULL,
-        date_modified TEXT COLLATE "C",
-        created_at TEXT COLLATE "C" NOT NULL,
-        change_cursor BIGINT,
-        owner TEXT COLLATE "C")""",
-    "CREATE INDEX IF NOT EXISTS snapshots_by_name ON snapshots (name, created_at)",
-)
 _UPSERT = (
     f"INSERT INTO snapshots ({COLUMNS}, project) "
     "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (identifier) DO UPDATE SET "
@@ -63,25 +42,16 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
-
-
 class PostgresTables:
     """The registry's rows on one PostgreSQL connection."""
 
-    def __init__(self, conn: Any, schema_version: int) -> None:
+    def __init__(self, conn: Any) -> None:
         self.conn = conn
-        self.schema_version = schema_version
 
     def select(
         self, where: str, order: Sequence[str], params: tuple[object, ...], limit: int | None
     ) -> list[tuple[Any, ...]]:
-        present = self.conn.execute(
-            "SELECT to_regclass('snapshots') IS NOT NULL AND "
-            "to_regclass('snapshots_schema') IS NOT NULL"
-        ).fetchone()[0]
+        present = self.conn.execute("SELECT to_regclass('snapshots') IS NOT NULL").fetchone()[0]
         if not present:
             return []  # nothing was ever registered in this database
         self.check_version()
@@ -102,24 +72,10 @@ class PostgresTables:
         return bool(deleted > 0)
 
     def check_version(self) -> None:
-        row = self.conn.execute("SELECT version FROM snapshots_schema WHERE id=1").fetchone()
-        if row is not None and row[0] > self.schema_version:
-            raise StoreError(
-                f"the snapshot registry has layout version {row[0]}, newer than this wikipact "
-                f"understands ({self.schema_version}); upgrade wikipact"
-            )
+        version_in_force(self.conn, SNAPSHOTS, label="the snapshot registry")
 
     def ensure_schema(self) -> None:
-        with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-            for statement in _SCHEMA:
-                self.conn.execute(statement)
-            self.check_version()
-            self.conn.execute(
-                "INSERT INTO snapshots_schema (id, version) VALUES (1, %s) "
-                "ON CONFLICT (id) DO NOTHING",
-                (self.schema_version,),
-            )
+        migrate(self.conn, SNAPSHOTS, label="the snapshot registry")
 
 
 def _order_term(term: str) -> str:
@@ -159,7 +115,7 @@ class PostgresRegistry:
 
 
 @contextmanager
-def tables(db: Any, *, write: bool, schema_version: int) -> Iterator[PostgresTables]:
+def tables(db: Any, *, write: bool) -> Iterator[PostgresTables]:
     """The registry on ``db``: a psycopg connection (used as given: writes join its open
     transaction as a savepoint), a ``PostgresRegistry``'s pool, or a new connection to a
     ``postgresql://`` URL (closed afterwards). A write creates the tables first."""
@@ -168,9 +124,9 @@ def tables(db: Any, *, write: bool, schema_version: int) -> Iterator[PostgresTab
     try:
         if isinstance(db, PostgresRegistry):
             with db.pool.connection() as conn:
-                yield _open(conn, write, schema_version)
+                yield _open(conn, write)
         elif type(db).__module__.split(".")[0] == "psycopg":
-            yield _open(db, write, schema_version)
+            yield _open(db, write)
         else:
             url = str(getattr(db, "url", db))
             label = f"{redact(url)}: "
@@ -182,13 +138,13 @@ def tables(db: Any, *, write: bool, schema_version: int) -> Iterator[PostgresTab
                     f"cannot connect to PostgreSQL at {redact(url)}: {first}"
                 ) from None
             with conn:
-                yield _open(conn, write, schema_version)
+                yield _open(conn, write)
     except pg.Error as exc:
         raise StoreError(f"{label}the snapshot registry refused the operation: {exc}") from None
 
 
-def _open(conn: Any, write: bool, schema_version: int) -> PostgresTables:
-    found = PostgresTables(conn, schema_version)
+def _open(conn: Any, write: bool) -> PostgresTables:
+    found = PostgresTables(conn)
     if write:
         found.ensure_schema()
     return found

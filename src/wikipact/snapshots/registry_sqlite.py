@@ -1,8 +1,7 @@
 """The snapshot registry's tables in the store's SQLite file (``registry.RegistryTables``).
 
-Created with ``CREATE TABLE IF NOT EXISTS`` next to the store's own tables on the first write
-(the store's migrations are not involved); a database where nothing was ever registered reads
-as an empty registry.
+The ``snapshots`` migration set (``snapshots.schema``), applied on the first write by the one
+migrations mechanism; a database where nothing was ever registered reads as an empty registry.
 """
 
 from __future__ import annotations
@@ -14,41 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from wikipact.errors import StoreError
+from wikipact.snapshots.schema import SNAPSHOTS
+from wikipact.store.migrations import migrate, version_in_force
 
 COLUMNS = (
     "identifier, kind, name, projects, namespace, in_language, path, size, sha256, records, "
     "date_modified, created_at, change_cursor, owner"
-)
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS snapshots_schema ("
-    " id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " version INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS snapshots ("
-    " identifier TEXT PRIMARY KEY,"
-    " kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'dataset')),"
-    " name TEXT NOT NULL,"  # enwiki_namespace_0, or the dataset's manifest name
-    " project TEXT,"  # the one project, NULL for a dataset of several
-    " projects TEXT NOT NULL,"  # JSON array, sorted
-    " namespace INTEGER,"
-    " in_language TEXT,"
-    " path TEXT NOT NULL,"  # relative to the snapshots root
-    " size INTEGER NOT NULL,"
-    " sha256 TEXT NOT NULL,"
-    " records INTEGER NOT NULL,"
-    " date_modified TEXT,"
-    " created_at TEXT NOT NULL,"
-    " change_cursor INTEGER,"
-    " owner TEXT)",
-    "CREATE INDEX IF NOT EXISTS snapshots_by_name ON snapshots(name, created_at)",
 )
 
 
 class SQLiteTables:
     """The registry's rows on one SQLite connection."""
 
-    def __init__(self, conn: sqlite3.Connection, schema_version: int) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.schema_version = schema_version
 
     def select(
         self, where: str, order: Sequence[str], params: tuple[object, ...], limit: int | None
@@ -81,22 +59,10 @@ class SQLiteTables:
             )
 
     def check_version(self) -> None:
-        row = self.conn.execute("SELECT version FROM snapshots_schema WHERE id=1").fetchone()
-        if row is not None and row[0] > self.schema_version:
-            raise StoreError(
-                f"the snapshot registry has layout version {row[0]}, newer than this wikipact "
-                f"understands ({self.schema_version}); upgrade wikipact"
-            )
+        version_in_force(self.conn, SNAPSHOTS, label="the snapshot registry")
 
     def ensure_schema(self) -> None:
-        with _transaction(self.conn):
-            for statement in _SCHEMA:
-                self.conn.execute(statement)
-            self.check_version()
-            self.conn.execute(
-                "INSERT OR IGNORE INTO snapshots_schema(id, version) VALUES (1, ?)",
-                (self.schema_version,),
-            )
+        migrate(self.conn, SNAPSHOTS, label="the snapshot registry")
 
 
 @contextmanager
@@ -115,14 +81,12 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 @contextmanager
-def tables(
-    db: sqlite3.Connection | Path, *, write: bool, schema_version: int
-) -> Iterator[SQLiteTables]:
+def tables(db: sqlite3.Connection | Path, *, write: bool) -> Iterator[SQLiteTables]:
     """The caller's connection as is, or a new one on the database file (closed afterwards);
     a write creates the tables first."""
     if isinstance(db, sqlite3.Connection):
         try:
-            found = SQLiteTables(db, schema_version)
+            found = SQLiteTables(db)
             if write:
                 found.ensure_schema()
             yield found
@@ -139,7 +103,7 @@ def tables(
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not a usable wikipact database ({exc})") from None
     try:
-        found = SQLiteTables(conn, schema_version)
+        found = SQLiteTables(conn)
         if write:
             found.ensure_schema()
         yield found

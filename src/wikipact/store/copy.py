@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wikipact.errors import ConfigError, StoreError
+from wikipact.store.urls import is_postgres_url
 
 BATCH = 2000
 
@@ -69,7 +70,7 @@ class _Side:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.postgres = url.startswith(("postgresql://", "postgres://"))
+        self.postgres = is_postgres_url(url)
         if self.postgres:
             import psycopg
 

@@ -30,7 +30,8 @@ from wikipact.store.base import (
     RunInfo,
     StoreStats,
 )
-from wikipact.store.migrations import migrate
+from wikipact.store.migrations import migrate, version_in_force
+from wikipact.store.schema import STORE
 
 T = TypeVar("T")
 
@@ -124,8 +125,10 @@ class SQLiteStore:
         self.readonly = readonly
         try:
             self.conn = connect(self.path, readonly=readonly)
-            if not readonly:
-                migrate(self.conn)
+            if readonly:
+                version_in_force(self.conn, STORE, label=str(self.path))
+            else:
+                migrate(self.conn, STORE, label=str(self.path))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable wikipact database ({exc})") from None
 
