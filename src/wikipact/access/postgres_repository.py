@@ -53,6 +53,8 @@ def _psycopg() -> Any:
 class PostgresAccessRepository:
     """The access tables of one PostgreSQL database."""
 
+    remote = True
+
     def __init__(self, url: str, *, max_connections: int = 10) -> None:
         psycopg, psycopg_pool = _psycopg()
         self.url = url

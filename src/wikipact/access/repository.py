@@ -115,6 +115,7 @@ class AccessRepository(Protocol):
     """Rows of partners, agreements, keys, audit, rate limits, quotas and usage."""
 
     secret: bytes  # the installation's key secret (HMAC keys are digested with it)
+    remote: bool  # a call is a network round trip (PostgreSQL), not a local file read
 
     # accounts
     def insert_partner(self, partner: Partner, audit: AuditEntry) -> bool:

@@ -38,6 +38,8 @@ from wikipact.store.sqlite import connect, write_transaction
 class SQLiteAccessRepository:
     """The access tables of one SQLite file."""
 
+    remote = False
+
     def __init__(self, path: str | Path, *, background_checkpoints: bool = False) -> None:
         self.path = Path(path)
         self.background_checkpoints = background_checkpoints
