@@ -43,6 +43,7 @@ class ApplyResult:
     deleted: int = 0
     unchanged: int = 0
     revisions_added: int = 0
+    hidden: int = 0  # revisions whose fields were hidden
 
     @property
     def changed(self) -> int:
@@ -56,8 +57,63 @@ class ApplyResult:
             "deleted",
             "unchanged",
             "revisions_added",
+            "hidden",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class PageUpsert:
+    """A page at a revision (from a change stream): stored like a dump's page, newer wins.
+
+    ``revive`` (an undeletion) lets a deleted page come back at a revision it already had;
+    without it a deleted page returns only with a newer revision, so an edit event that arrives
+    after the page's deletion never brings it back."""
+
+    raw: RawPage
+    article: Article
+    revive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageDeletion:
+    """A page deleted on the wiki: gone from every later delivery; a ``delete`` change."""
+
+    project: str
+    page_id: int
+
+
+HIDEABLE = frozenset({"text", "editor", "comment"})
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionHiding:
+    """Fields of one revision hidden on the wiki (revision deletion, suppression, a takedown).
+
+    The stored revision loses them for good. When it is the page's current revision, its editor
+    or comment leave the article record (an ``update`` change at the same revision), and hidden
+    text takes the page out of every later delivery (a ``delete`` change) until a newer
+    revision arrives: MediaWiki never hides the text of a current revision, so this only
+    happens by hand (``wikipact takedown``)."""
+
+    project: str
+    revision_id: int
+    fields: frozenset[str]
+
+
+StreamChange = PageUpsert | PageDeletion | RevisionHiding
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPosition:
+    """Where a follower is in its stream, saved in the transaction of what it applied:
+    ``position`` is the stream's own (EventStreams' ``Last-Event-ID``), ``state`` a JSON
+    object of the follower's counters."""
+
+    name: str
+    position: str | None
+    state: str = "{}"
+    updated_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +157,25 @@ class ArticleStore(Protocol):
     ) -> ApplyResult: ...
 
     def delete_missing(self, project: str, seen_page_ids: set[int], *, source: str) -> int: ...
+
+    def apply_changes(
+        self,
+        changes: Sequence[StreamChange],
+        *,
+        source: str,
+        position: StreamPosition | None = None,
+    ) -> ApplyResult:
+        """Apply a change stream's upserts, deletions and hidings in order, in one transaction
+        with the stream's position (so a follower resumes with nothing lost or applied twice)."""
+        ...
+
+    def stream_position(self, name: str) -> StreamPosition | None:
+        """The position last saved under ``name`` (None: never)."""
+        ...
+
+    def page_state(self, project: str, page_id: int) -> tuple[int, bool] | None:
+        """(current revision id, deleted) of a stored page, or None."""
+        ...
 
     def put_site(self, site: SiteInfo) -> None: ...
 

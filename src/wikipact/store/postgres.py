@@ -60,7 +60,19 @@ from wikipact.errors import ConfigError, DumpError, StoreError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
 from wikipact.store import records
-from wikipact.store.base import ApplyResult, ChangeEvent, Checkpoint, RunInfo, StoreStats
+from wikipact.store.base import (
+    ApplyResult,
+    ChangeEvent,
+    Checkpoint,
+    PageDeletion,
+    PageUpsert,
+    RevisionHiding,
+    RunInfo,
+    StoreStats,
+    StreamChange,
+    StreamPosition,
+)
+from wikipact.store.hiding import HIDDEN_BITS, hidden_bits, without_hidden
 from wikipact.store.migrations import migrate, version_in_force
 from wikipact.store.schema import STORE
 from wikipact.store.urls import redact
@@ -168,54 +180,8 @@ class PostgresStore:
         """Upsert a batch of pages in one transaction (with the task checkpoint, if given)."""
         result = ApplyResult()
         self._check_writable()
-        keys = [(article.is_part_of.identifier, raw.identifier) for raw, article in batch]
-        by_project: dict[str, list[int]] = {}
-        for project, page_id in keys:
-            by_project.setdefault(project, []).append(page_id)
-        encoded: dict[int, bytes] = {}  # batch index -> stored record
         with self._transaction() as conn:
-            revisions = self._new_revisions(conn, batch)
-            # Records of the pages that look changed are compressed before the lock; the state
-            # read under it decides (and any record still missing is compressed then).
-            for index, state in enumerate(self._state(conn, by_project, keys)):
-                if _changes(state, batch[index][1]):
-                    encoded[index] = records.encode_article(batch[index][1])
-            if revisions:
-                cur = conn.cursor()
-                cur.executemany(_INSERT_REVISION, revisions)
-                result.revisions_added = max(cur.rowcount, 0)
-            last_cursor, now = self._lock_changes(conn)
-            state_of = dict(zip(keys, self._state(conn, by_project, keys), strict=True))
-            articles: dict[tuple[str, int], tuple[Any, ...]] = {}
-            changes: list[tuple[Any, ...]] = []
-            for index, (_raw, article) in enumerate(batch):
-                key = keys[index]
-                state = state_of[key]
-                kind = _changes(state, article)
-                if kind is None:
-                    result.unchanged += 1  # same or older revision: history grows, current stays
-                    crashpoints.reached("store.page.applied")
-                    continue
-                setattr(result, _COUNTER[kind], getattr(result, _COUNTER[kind]) + 1)
-                new_rev = article.version.identifier
-                target = article.redirect_target.name if article.redirect_target else None
-                record = encoded.get(index) or records.encode_article(article)
-                articles[key] = (
-                    key[0], key[1], article.name, article.namespace.identifier, new_rev,
-                    article.date_modified, target, article.provenance.content_sha256, record, now,
-                )  # fmt: skip
-                changes.append(
-                    (
-                        last_cursor + len(changes) + 1, key[0], key[1], article.name,
-                        article.namespace.identifier, kind, new_rev,
-                        state[0] if state is not None else None, target, now, source,
-                    )
-                )  # fmt: skip
-                state_of[key] = (new_rev, target, False)
-                crashpoints.reached("store.page.applied")
-            if articles:
-                conn.cursor().executemany(_UPSERT_ARTICLE, list(articles.values()))
-            self._append_changes(conn, changes)
+            self._apply_batch(conn, batch, source, result, revive=True)
             if checkpoint is not None:
                 conn.execute(
                     "INSERT INTO ingest_tasks (run_id, task_key, pages_done, finished) "
@@ -225,6 +191,72 @@ class PostgresStore:
                      checkpoint.finished),
                 )  # fmt: skip
         return result
+
+    def _apply_batch(
+        self,
+        conn: Any,
+        batch: Sequence[tuple[RawPage, Article]],
+        source: str,
+        result: ApplyResult,
+        *,
+        revive: bool,
+    ) -> None:
+        """The pages of ``batch`` inside the caller's transaction (``apply``'s rule; ``revive``
+        as ``PageUpsert.revive``)."""
+        keys = [(article.is_part_of.identifier, raw.identifier) for raw, article in batch]
+        by_project: dict[str, list[int]] = {}
+        for project, page_id in keys:
+            by_project.setdefault(project, []).append(page_id)
+        encoded: dict[int, bytes] = {}  # batch index -> stored record
+        revisions = self._new_revisions(conn, batch)
+        # Records of the pages that look changed are compressed before the lock; the state
+        # read under it decides (and any record still missing is compressed then).
+        for index, state in enumerate(self._state(conn, by_project, keys)):
+            if _changes(state, batch[index][1], revive):
+                encoded[index] = records.encode_article(batch[index][1])
+        if revisions:
+            cur = conn.cursor()
+            cur.executemany(_INSERT_REVISION, revisions)
+            result.revisions_added += max(cur.rowcount, 0)
+        hidden = self._hidden(conn, batch)
+        last_cursor, now = self._lock_changes(conn)
+        state_of = dict(zip(keys, self._state(conn, by_project, keys), strict=True))
+        articles: dict[tuple[str, int], tuple[Any, ...]] = {}
+        changes: list[tuple[Any, ...]] = []
+        for index, (_raw, article) in enumerate(batch):
+            key = keys[index]
+            state = state_of[key]
+            kind = _changes(state, article, revive)
+            bits = hidden.get((key[0], article.version.identifier), 0)
+            if kind is None or bits & HIDDEN_BITS["text"]:
+                # same or older revision: history grows, current stays; or its text was
+                # taken down and never comes back
+                result.unchanged += 1
+                crashpoints.reached("store.page.applied")
+                continue
+            if bits:
+                article = without_hidden(article, bits)
+                encoded.pop(index, None)
+            setattr(result, _COUNTER[kind], getattr(result, _COUNTER[kind]) + 1)
+            new_rev = article.version.identifier
+            target = article.redirect_target.name if article.redirect_target else None
+            record = encoded.get(index) or records.encode_article(article)
+            articles[key] = (
+                key[0], key[1], article.name, article.namespace.identifier, new_rev,
+                article.date_modified, target, article.provenance.content_sha256, record, now,
+            )  # fmt: skip
+            changes.append(
+                (
+                    last_cursor + len(changes) + 1, key[0], key[1], article.name,
+                    article.namespace.identifier, kind, new_rev,
+                    state[0] if state is not None else None, target, now, source,
+                )
+            )  # fmt: skip
+            state_of[key] = (new_rev, target, False)
+            crashpoints.reached("store.page.applied")
+        if articles:
+            conn.cursor().executemany(_UPSERT_ARTICLE, list(articles.values()))
+        self._append_changes(conn, changes)
 
     def _new_revisions(
         self, conn: Any, batch: Sequence[tuple[RawPage, Article]]
@@ -257,6 +289,24 @@ class PostgresStore:
                 )
             )  # fmt: skip
         return rows
+
+    @staticmethod
+    def _hidden(conn: Any, batch: Sequence[tuple[RawPage, Article]]) -> dict[tuple[str, int], int]:
+        """Hidden-field bits of the batch's current revisions that have any."""
+        by_project: dict[str, list[int]] = {}
+        for _raw, article in batch:
+            by_project.setdefault(article.is_part_of.identifier, []).append(
+                article.version.identifier
+            )
+        found: dict[tuple[str, int], int] = {}
+        for project, ids in by_project.items():
+            for revision_id, bits in conn.execute(
+                "SELECT revision_id, hidden FROM revisions WHERE project=%s AND "
+                "revision_id = ANY(%s::bigint[]) AND hidden <> 0",
+                (project, ids),
+            ):
+                found[(project, revision_id)] = bits
+        return found
 
     @staticmethod
     def _state(
@@ -296,6 +346,136 @@ class PostgresStore:
         with conn.cursor().copy(f"COPY changes ({_CHANGE_COLUMNS}) FROM STDIN") as copy:
             for row in changes:
                 copy.write_row(row)
+
+    def apply_changes(
+        self,
+        changes: Sequence[StreamChange],
+        *,
+        source: str,
+        position: StreamPosition | None = None,
+    ) -> ApplyResult:
+        """A change stream's upserts, deletions and hidings, in order, in one transaction with
+        the stream's position (runs of upserts go through ``apply``'s batched path)."""
+        result = ApplyResult()
+        self._check_writable()
+        with self._transaction() as conn:
+            run: list[PageUpsert] = []
+
+            def flush() -> None:
+                for revive in (False, True):  # a run shares one revive flag (see below)
+                    part = [(u.raw, u.article) for u in run if u.revive is revive]
+                    if part:
+                        self._apply_batch(conn, part, source, result, revive=revive)
+                run.clear()
+
+            for change in changes:
+                if isinstance(change, PageUpsert):
+                    if run and run[-1].revive is not change.revive:
+                        flush()  # keep the order of upserts with different flags
+                    run.append(change)
+                    continue
+                flush()
+                if isinstance(change, PageDeletion):
+                    self._delete_one(conn, change.project, change.page_id, source, result)
+                else:
+                    self._hide_one(conn, change, source, result)
+                crashpoints.reached("store.page.applied")
+            flush()
+            if position is not None:
+                conn.execute(
+                    "INSERT INTO stream_positions (name, position, state, updated_at) "
+                    "VALUES (%s,%s,%s,%s) ON CONFLICT (name) DO UPDATE SET "
+                    "position=excluded.position, state=excluded.state, "
+                    "updated_at=excluded.updated_at",
+                    (position.name, position.position, position.state, records.now()),
+                )
+        return result
+
+    def stream_position(self, name: str) -> StreamPosition | None:
+        row = self._one(
+            "SELECT name, position, state, updated_at FROM stream_positions WHERE name=%s",
+            (name,),
+        )
+        return StreamPosition(row[0], row[1], row[2], row[3]) if row else None
+
+    def page_state(self, project: str, page_id: int) -> tuple[int, bool] | None:
+        row = self._one(
+            "SELECT revision_id, deleted FROM articles WHERE project=%s AND page_id=%s",
+            (project, page_id),
+        )
+        return (int(row[0]), bool(row[1])) if row else None
+
+    def _delete_one(
+        self, conn: Any, project: str, page_id: int, source: str, result: ApplyResult
+    ) -> None:
+        row = conn.execute(
+            "SELECT title, namespace, revision_id FROM articles "
+            "WHERE project=%s AND page_id=%s AND NOT deleted",
+            (project, page_id),
+        ).fetchone()
+        if row is None:
+            result.unchanged += 1  # unknown or deleted already
+            return
+        last_cursor, now = self._lock_changes(conn)
+        conn.execute(
+            "UPDATE articles SET deleted=true, updated_at=%s WHERE project=%s AND page_id=%s",
+            (now, project, page_id),
+        )
+        self._append_changes(
+            conn,
+            [(last_cursor + 1, project, page_id, row[0], row[1], "delete", None, row[2], None,
+              now, source)],
+        )  # fmt: skip
+        result.deleted += 1
+
+    def _hide_one(
+        self, conn: Any, change: RevisionHiding, source: str, result: ApplyResult
+    ) -> None:
+        row = conn.execute(
+            "SELECT page_id, hidden FROM revisions WHERE project=%s AND revision_id=%s",
+            (change.project, change.revision_id),
+        ).fetchone()
+        if row is None:
+            result.unchanged += 1  # a revision this store never had
+            return
+        page_id, was = row[0], int(row[1])
+        bits = was | hidden_bits(change.fields)
+        if bits == was:
+            result.unchanged += 1
+            return
+        conn.execute(
+            "UPDATE revisions SET hidden=%(bits)s, "
+            "wikitext=CASE WHEN %(bits)s & 1 <> 0 THEN %(empty)s ELSE wikitext END, "
+            "editor=CASE WHEN %(bits)s & 2 <> 0 THEN NULL ELSE editor END, "
+            "comment=CASE WHEN %(bits)s & 4 <> 0 THEN NULL ELSE comment END "
+            "WHERE project=%(project)s AND revision_id=%(revision)s",
+            {"bits": bits, "empty": records.compress(b""), "project": change.project,
+             "revision": change.revision_id},
+        )  # fmt: skip
+        result.hidden += 1
+        current = conn.execute(
+            "SELECT title, namespace, revision_id, redirect_target, record FROM articles "
+            "WHERE project=%s AND page_id=%s AND NOT deleted",
+            (change.project, page_id),
+        ).fetchone()
+        if current is None or current[2] != change.revision_id:
+            return  # an older revision: only its stored copy changes
+        title, namespace, revision_id, target, record = current
+        if bits & HIDDEN_BITS["text"]:
+            self._delete_one(conn, change.project, page_id, source, result)
+            return
+        article = without_hidden(records.article_decoder.decode(records.decompress(record)), bits)
+        last_cursor, now = self._lock_changes(conn)
+        conn.execute(
+            "UPDATE articles SET record=%s, updated_at=%s WHERE project=%s AND page_id=%s",
+            (records.encode_article(article), now, change.project, page_id),
+        )
+        self._append_changes(
+            conn,
+            [(last_cursor + 1, change.project, page_id, title, namespace, "update", revision_id,
+              revision_id, target, now, source)],
+        )  # fmt: skip
+        result.updated += 1
 
     def delete_missing(self, project: str, seen_page_ids: set[int], *, source: str) -> int:
         """Mark deleted every live page of ``project`` not in ``seen_page_ids`` (full dumps)."""
@@ -438,10 +618,12 @@ class PostgresStore:
 
     def revision_text(self, project: str, revision_id: int) -> str | None:
         row = self._one(
-            "SELECT wikitext FROM revisions WHERE project=%s AND revision_id=%s",
+            "SELECT wikitext, hidden FROM revisions WHERE project=%s AND revision_id=%s",
             (project, revision_id),
         )
-        return records.decompress(row[0]).decode("utf-8") if row else None
+        if row is None or row[1] & HIDDEN_BITS["text"]:
+            return None
+        return records.decompress(row[0]).decode("utf-8")
 
     def changes(self, after: int = 0, limit: int = 1000) -> Iterator[ChangeEvent]:
         """Change-log events with a cursor greater than ``after``, in cursor order."""
@@ -607,9 +789,14 @@ _COUNTER = {
 }
 
 
-def _changes(state: tuple[int, str | None, bool] | None, article: Article) -> str | None:
+def _changes(
+    state: tuple[int, str | None, bool] | None, article: Article, revive: bool = True
+) -> str | None:
     """The change-log kind of applying ``article`` over the stored ``state``; None: unchanged
-    (the same or an older revision of a live page). The rule of ``SQLiteStore._apply_one``."""
+    (the same or an older revision of a live page, or of a deleted one unless ``revive``).
+    The rule of ``SQLiteStore._apply_one``."""
+    if state is not None and state[2] and not revive and article.version.identifier <= state[0]:
+        return None
     if state is None or state[2]:
         return "create"  # new, or a deleted page came back
     if article.version.identifier <= state[0]:

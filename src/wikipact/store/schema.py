@@ -165,9 +165,25 @@ _POSTGRES_V1 = (
     "CREATE INDEX ingest_errors_by_run ON ingest_errors (run_id, id)",
 )
 
+# v2: following change streams. A follower's position is saved with what it applied; a
+# revision's hidden fields (1 text, 2 editor, 4 comment) are remembered so that they stay hidden.
+_SQLITE_V2 = (
+    "CREATE TABLE stream_positions (name TEXT PRIMARY KEY, position TEXT, state TEXT NOT NULL, "
+    "updated_at TEXT NOT NULL)",
+    "ALTER TABLE revisions ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
+)
+_POSTGRES_V2 = (
+    'CREATE TABLE stream_positions (name TEXT COLLATE "C" PRIMARY KEY, position TEXT, '
+    'state TEXT NOT NULL, updated_at TEXT COLLATE "C" NOT NULL)',
+    "ALTER TABLE revisions ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
+)
+
 STORE = MigrationSet(
     "store",
-    (Step(1, sqlite=_SQLITE_V1, postgres=_POSTGRES_V1),),
+    (
+        Step(1, sqlite=_SQLITE_V1, postgres=_POSTGRES_V1),
+        Step(2, sqlite=_SQLITE_V2, postgres=_POSTGRES_V2),
+    ),
     legacy=("_migrations", "store_migrations"),
     retired=("_migrations", "store_migrations"),
 )

@@ -27,9 +27,15 @@ from wikipact.store.base import (
     ApplyResult,
     ChangeEvent,
     Checkpoint,
+    PageDeletion,
+    PageUpsert,
+    RevisionHiding,
     RunInfo,
     StoreStats,
+    StreamChange,
+    StreamPosition,
 )
+from wikipact.store.hiding import HIDDEN_BITS, hidden_bits, without_hidden
 from wikipact.store.migrations import migrate, version_in_force
 from wikipact.store.schema import STORE
 
@@ -162,8 +168,142 @@ class SQLiteStore:
                 )
         return result
 
+    def apply_changes(
+        self,
+        changes: Sequence[StreamChange],
+        *,
+        source: str,
+        position: StreamPosition | None = None,
+    ) -> ApplyResult:
+        """A change stream's upserts, deletions and hidings, in order, in one transaction with
+        the stream's position."""
+        result = ApplyResult()
+        now = _now()
+        with self._write():
+            for change in changes:
+                if isinstance(change, PageUpsert):
+                    self._apply_one(
+                        change.raw, change.article, source, now, result, revive=change.revive
+                    )
+                elif isinstance(change, PageDeletion):
+                    self._delete_one(change.project, change.page_id, source, now, result)
+                else:
+                    self._hide_one(change, source, now, result)
+                crashpoints.reached("store.page.applied")
+            if position is not None:
+                self.conn.execute(
+                    "INSERT INTO stream_positions(name, position, state, updated_at) "
+                    "VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE SET position=excluded.position, "
+                    "state=excluded.state, updated_at=excluded.updated_at",
+                    (position.name, position.position, position.state, now),
+                )
+        return result
+
+    def stream_position(self, name: str) -> StreamPosition | None:
+        row = self._one(
+            "SELECT name, position, state, updated_at FROM stream_positions WHERE name=?", (name,)
+        )
+        return StreamPosition(row[0], row[1], row[2], row[3]) if row else None
+
+    def page_state(self, project: str, page_id: int) -> tuple[int, bool] | None:
+        row = self._one(
+            "SELECT revision_id, deleted FROM articles WHERE project=? AND page_id=?",
+            (project, page_id),
+        )
+        return (int(row[0]), bool(row[1])) if row else None
+
+    def _delete_one(
+        self, project: str, page_id: int, source: str, now: str, result: ApplyResult
+    ) -> None:
+        row = self.conn.execute(
+            "SELECT title, namespace, revision_id FROM articles "
+            "WHERE project=? AND page_id=? AND deleted=0",
+            (project, page_id),
+        ).fetchone()
+        if row is None:
+            result.unchanged += 1  # unknown or deleted already
+            return
+        self.conn.execute(
+            "UPDATE articles SET deleted=1, updated_at=? WHERE project=? AND page_id=?",
+            (now, project, page_id),
+        )
+        self._log_change(project, page_id, row[0], row[1], "delete", None, row[2], None, now,
+                         source)  # fmt: skip
+        result.deleted += 1
+
+    def _hide_one(self, change: RevisionHiding, source: str, now: str, result: ApplyResult) -> None:
+        conn = self.conn
+        row = conn.execute(
+            "SELECT page_id, hidden FROM revisions WHERE project=? AND revision_id=?",
+            (change.project, change.revision_id),
+        ).fetchone()
+        if row is None:
+            result.unchanged += 1  # a revision this store never had
+            return
+        page_id, was = row[0], int(row[1])
+        bits = was | hidden_bits(change.fields)
+        if bits == was:
+            result.unchanged += 1
+            return
+        conn.execute(
+            "UPDATE revisions SET hidden=?, "
+            "wikitext=CASE WHEN ?&1 THEN ? ELSE wikitext END, "
+            "editor=CASE WHEN ?&2 THEN NULL ELSE editor END, "
+            "comment=CASE WHEN ?&4 THEN NULL ELSE comment END "
+            "WHERE project=? AND revision_id=?",
+            (bits, bits, _compress(b""), bits, bits, change.project, change.revision_id),
+        )
+        result.hidden += 1
+        current = conn.execute(
+            "SELECT title, namespace, revision_id, redirect_target, record FROM articles "
+            "WHERE project=? AND page_id=? AND deleted=0",
+            (change.project, page_id),
+        ).fetchone()
+        if current is None or current[2] != change.revision_id:
+            return  # an older revision: only its stored copy changes
+        title, namespace, revision_id, target, record = current
+        if bits & HIDDEN_BITS["text"]:
+            self._delete_one(change.project, page_id, source, now, result)
+            return
+        article = without_hidden(_article_decoder.decode(_decompress(record)), bits)
+        conn.execute(
+            "UPDATE articles SET record=?, updated_at=? WHERE project=? AND page_id=?",
+            (_compress(_article_encoder.encode(article)), now, change.project, page_id),
+        )
+        self._log_change(change.project, page_id, title, namespace, "update", revision_id,
+                         revision_id, target, now, source)  # fmt: skip
+        result.updated += 1
+
+    def _log_change(
+        self,
+        project: str,
+        page_id: int,
+        title: str,
+        namespace: int,
+        kind: str,
+        revision_id: int | None,
+        previous_revision_id: int | None,
+        redirect_target: str | None,
+        now: str,
+        source: str,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO changes(project, page_id, title, namespace, kind, revision_id, "
+            "previous_revision_id, redirect_target, recorded_at, source) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (project, page_id, title, namespace, kind, revision_id, previous_revision_id,
+             redirect_target, now, source),
+        )  # fmt: skip
+
     def _apply_one(
-        self, raw: RawPage, article: Article, source: str, now: str, result: ApplyResult
+        self,
+        raw: RawPage,
+        article: Article,
+        source: str,
+        now: str,
+        result: ApplyResult,
+        *,
+        revive: bool = True,
     ) -> None:
         project = article.is_part_of.identifier
         conn = self.conn
@@ -192,9 +332,17 @@ class SQLiteStore:
         ).fetchone()
         new_rev = article.version.identifier
         target = article.redirect_target.name if article.redirect_target else None
-        if row is not None and not row[2] and new_rev <= row[0]:
+        if row is not None and new_rev <= row[0] and (not row[2] or not revive):
             result.unchanged += 1  # same or older revision: history grows, current stays
             return
+        hidden = conn.execute(
+            "SELECT hidden FROM revisions WHERE project=? AND revision_id=?", (project, new_rev)
+        ).fetchone()
+        if hidden is not None and hidden[0]:
+            if hidden[0] & HIDDEN_BITS["text"]:
+                result.unchanged += 1  # its text was taken down: it never comes back
+                return
+            article = without_hidden(article, hidden[0])
         if row is None:
             kind = "create"
             result.created += 1
@@ -389,10 +537,12 @@ class SQLiteStore:
 
     def revision_text(self, project: str, revision_id: int) -> str | None:
         row = self._one(
-            "SELECT wikitext FROM revisions WHERE project=? AND revision_id=?",
+            "SELECT wikitext, hidden FROM revisions WHERE project=? AND revision_id=?",
             (project, revision_id),
         )
-        return _decompress(row[0]).decode("utf-8") if row else None
+        if row is None or row[1] & HIDDEN_BITS["text"]:
+            return None
+        return _decompress(row[0]).decode("utf-8")
 
     def changes(self, after: int = 0, limit: int = 1000) -> Iterator[ChangeEvent]:
         """Change-log events with a cursor greater than ``after``, in cursor order."""
