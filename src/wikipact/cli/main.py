@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from wikipact.cli import access, build, db, ingest, inspect, parse, signing, verify
+from wikipact.cli import access, build, db, follow, ingest, inspect, parse, signing, verify
 from wikipact.cli import search as search_cli
 from wikipact.cli import snapshot as snapshot_cli
 from wikipact.cli.progress import stderr
@@ -39,6 +39,7 @@ app.add_typer(access.agreements_app, name="agreements")
 app.add_typer(access.keys_app, name="keys")
 app.command("statement")(access.statement_command)
 app.add_typer(db.app, name="db")
+app.command("follow")(follow.follow_command)
 
 
 @app.callback()

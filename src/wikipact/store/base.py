@@ -8,6 +8,7 @@ cursor grows monotonically. Applying the same page twice changes nothing and log
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -175,6 +176,11 @@ class ArticleStore(Protocol):
 
     def page_state(self, project: str, page_id: int) -> tuple[int, bool] | None:
         """(current revision id, deleted) of a stored page, or None."""
+        ...
+
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        """Held by one process at a time per store and ``name`` (one follower per store);
+        ``StoreError`` at once when another process holds it. Released when the process dies."""
         ...
 
     def put_site(self, site: SiteInfo) -> None: ...

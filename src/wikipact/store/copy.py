@@ -36,6 +36,7 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("ingest_runs", ("id",)),
     ("ingest_tasks", ("run_id", "task_key")),
     ("ingest_errors", ("id",)),
+    ("stream_positions", ("name",)),
     ("access_partners", ("identifier",)),
     ("access_agreements", ("identifier",)),
     ("access_keys", ("identifier",)),

@@ -78,6 +78,7 @@ from wikipact.store.schema import STORE
 from wikipact.store.urls import redact
 
 CHANGES_LOCK = 7_236_712_102  # pg_advisory_xact_lock key: appending to the change log
+EXCLUSIVE_LOCKS = 72_367_121  # first key of pg_advisory_lock(int4, int4): ``exclusive(name)``
 
 
 _CHANGE_COLUMNS = (
@@ -390,6 +391,24 @@ class PostgresStore:
                     (position.name, position.position, position.state, records.now()),
                 )
         return result
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """A session advisory lock on a connection of its own (the server drops it when the
+        connection ends, however the process dies)."""
+        psycopg, _ = _psycopg()
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            got = conn.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (EXCLUSIVE_LOCKS, name)
+            ).fetchone()[0]
+            if not got:
+                raise StoreError(
+                    f"{self._label}: another process holds `{name}`; one per store at a time"
+                )
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (EXCLUSIVE_LOCKS, name))
 
     def stream_position(self, name: str) -> StreamPosition | None:
         row = self._one(

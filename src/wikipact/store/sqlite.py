@@ -199,6 +199,32 @@ class SQLiteStore:
                 )
         return result
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """An ``flock`` on ``<database>.<name>.lock`` (the kernel drops it when the process
+        dies, however it dies)."""
+        import fcntl
+        import os
+
+        lock_path = self.path.with_name(f"{self.path.name}.{name}.lock")
+        with open(lock_path, "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise StoreError(
+                    f"{lock_path}: held by {holder}; one `{name}` per store at a time"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def stream_position(self, name: str) -> StreamPosition | None:
         row = self._one(
             "SELECT name, position, state, updated_at FROM stream_positions WHERE name=?", (name,)
