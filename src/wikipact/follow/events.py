@@ -171,7 +171,10 @@ def _decode(data: str | bytes | Mapping[str, Any]) -> Mapping[str, Any]:
     except ValueError as error:  # JSONDecodeError, and lone surrogates
         raise MalformedEvent(f"not JSON ({error})") from error
     if not isinstance(event, dict):
-        raise MalformedEvent(f"not a JSON object but a JSON {type(event).__name__}")
+        kind = {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+            type(event), "number"
+        )
+        raise MalformedEvent(f"not a JSON object but a JSON {kind}")
     return event
 
 
@@ -230,6 +233,14 @@ def _int(parent: Mapping[str, Any], key: str, where: str) -> int:
     return value
 
 
+def _id(parent: Mapping[str, Any], key: str, where: str) -> int:
+    """A required page or revision id: a positive integer."""
+    value = _int(parent, key, where)
+    if value <= 0:
+        raise MalformedEvent(f"'{where}{key}' is not a positive id: {value}")
+    return value
+
+
 def _opt_str(parent: Mapping[str, Any], key: str, where: str) -> str | None:
     value = parent.get(key)
     if value is None:
@@ -272,13 +283,21 @@ def _iso(value: str, what: str) -> str:
             moment = moment.astimezone(UTC)
     except (ValueError, OverflowError) as error:
         raise MalformedEvent(f"'{what}' is not an ISO 8601 date-time: {_show(value)}") from error
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc(moment)
 
 
 def _unix(value: int, what: str) -> str:
     if not 0 <= value <= _MAX_UNIX:
         raise MalformedEvent(f"'{what}' is out of range: {value}")
-    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc(datetime.fromtimestamp(value, UTC))
+
+
+def _utc(moment: datetime) -> str:
+    # by hand: strftime's %Y does not pad years before 1000 to four digits on every platform
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )
 
 
 def _is_ip(user: str) -> bool:
@@ -296,12 +315,12 @@ def _page_change(event: Mapping[str, Any], meta: Mapping[str, Any]) -> PageEvent
     change = _str(event, "page_change_kind", "")
     wiki = _str(event, "wiki_id", "")
     page = _object(event, "page", "", required=True)
-    page_id = _int(page, "page_id", "page.")
+    page_id = _id(page, "page_id", "page.")
     title = _str(page, "page_title", "page.")
     namespace = _int(page, "namespace_id", "page.")
     is_redirect = _bool(page, "is_redirect", "page.")
     revision = _object(event, "revision", "", required=True)
-    revision_id = _int(revision, "rev_id", "revision.")
+    revision_id = _id(revision, "rev_id", "revision.")
     timestamp = _iso(_str(revision, "rev_dt", "revision."), "revision.rev_dt")
     parent_id = _opt_int(revision, "rev_parent_id", "revision.")
     sha1 = _opt_str(revision, "rev_sha1", "revision.")
@@ -338,7 +357,7 @@ def _page_change(event: Mapping[str, Any], meta: Mapping[str, Any]) -> PageEvent
         if prior_namespace is None and prior_title is not None:
             prior_namespace = namespace  # prior_state holds only what changed
         if redirect:
-            redirect_page_id = _int(redirect, "page_id", "created_redirect_page.")
+            redirect_page_id = _id(redirect, "page_id", "created_redirect_page.")
     elif kind == "visibility":
         hidden = frozenset(field for field, shown in visible.items() if shown is False)
         revealed = frozenset(
@@ -423,7 +442,7 @@ def _recentchange(event: Mapping[str, Any], meta: Mapping[str, Any]) -> PageEven
     if rc_type in ("edit", "new"):
         kind = "edit" if rc_type == "edit" else "create"
         revision = _object(event, "revision", "", required=True)
-        revision_id = _int(revision, "new", "revision.")
+        revision_id = _id(revision, "new", "revision.")
         parent_id = _opt_int(revision, "old", "revision.") or None  # 0 or null: a creation
         size = _opt_int(_object(event, "length", "", required=False), "new", "length.")
     elif rc_type == "log":
