@@ -46,6 +46,9 @@ POINTS = {
     "ingest.batch.received": "a task's parsed pages are in the main process, not yet stored",
     "store.page.applied": "a page is written inside its batch's transaction, not yet committed",
     "ingest.batch.committed": "a batch and its task checkpoint are committed",
+    "follow.event.read": "the follower has read one event of its batch; nothing of the batch is "
+    "fetched or stored yet",
+    "follow.batch.committed": "a follower's batch and its stream position are committed",
 }
 
 

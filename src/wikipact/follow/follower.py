@@ -151,6 +151,7 @@ class Follower:
         self.state = FollowState.from_json(saved.state if saved else None)
         self.sites: dict[str, SiteInfo | None] = {}
         self.started = clock()
+        self._planned: dict[tuple[str, int], tuple[int, bool]] = {}
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -273,10 +274,15 @@ class Follower:
         counts = self.state.counts
         namespaces = self.options.namespaces
         plans: list[tuple[str, PageEvent, int | None]] = []  # (what, event, revision to fetch)
+        self._planned = {}  # this batch's page states, as its plans leave them
         for event in events:
             inside = event.namespace in namespaces
             if event.kind == "delete":
                 plans.append(("delete", event, None) if inside else ("skip", event, None))
+                if event.page_id is not None:
+                    held = self._held(event.wiki, event.page_id)
+                    if held is not None:
+                        self._planned[(event.wiki, event.page_id)] = (held[0], True)
             elif event.kind == "visibility":
                 if event.revision_id is None or not event.hidden:
                     counts["visibility without hidden fields"] += 1
@@ -295,6 +301,8 @@ class Follower:
                 counts["stale"] += 1
             else:
                 plans.append(("upsert", event, event.revision_id))
+                if event.page_id is not None:
+                    self._planned[(event.wiki, event.page_id)] = (event.revision_id, False)
                 if event.kind == "move" and event.redirect_revision_id is not None:
                     plans.append(("redirect", event, event.redirect_revision_id))
         fetched = self._fetch([(e.wiki, rev) for _, e, rev in plans if rev is not None])
@@ -321,13 +329,18 @@ class Follower:
         for an undeletion, only when the page is live."""
         if event.page_id is None or event.revision_id is None:
             return False
-        held = self.store.page_state(event.wiki, event.page_id)
+        held = self._held(event.wiki, event.page_id)
         if held is None:
             return False
         revision, deleted = held
         if event.kind == "undelete":
             return not deleted and revision >= event.revision_id
         return revision >= event.revision_id
+
+    def _held(self, wiki: str, page_id: int) -> tuple[int, bool] | None:
+        """(revision, deleted) of a page as this batch leaves it so far, else as stored."""
+        planned = self._planned.get((wiki, page_id))
+        return planned if planned is not None else self.store.page_state(wiki, page_id)
 
     def _deletions(self, event: PageEvent) -> list[StreamChange]:
         if event.page_id is not None:
