@@ -227,6 +227,10 @@ class PostgresAccessRepository:
             )
             self._audit(conn, audit)
 
+    def append_audit(self, entry: AuditEntry) -> None:
+        with self.pool.connection() as conn:
+            self._audit(conn, entry)
+
     def audit_log(self, limit: int) -> list[dict[str, Any]]:
         with self.pool.connection() as conn:
             rows = conn.execute(

@@ -149,6 +149,10 @@ class AccessRepository(Protocol):
 
     def audit_log(self, limit: int) -> list[dict[str, Any]]: ...
 
+    def append_audit(self, entry: AuditEntry) -> None:
+        """An entry of its own (an action outside the access tables, e.g. a takedown)."""
+        ...
+
     # limits
     def take(
         self,

@@ -160,6 +160,14 @@ class Access:
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.repository.audit_log(limit)
 
+    def audit(self, actor: str, action: str, object: str, details: dict[str, Any]) -> None:
+        """Record an action taken outside the access tables (a takedown) in the audit log."""
+        from wikipact.access.repository import AuditEntry
+        from wikipact.model.instants import format_instant
+
+        entry = AuditEntry(format_instant(self.clock()), actor, action, object, details)
+        self.repository.append_audit(entry)
+
     # -- entitlement ------------------------------------------------------------------------
 
     def grant(

@@ -231,6 +231,10 @@ class SQLiteAccessRepository:
             )
             self._audit(conn, audit)
 
+    def append_audit(self, entry: AuditEntry) -> None:
+        with self._write() as conn:
+            self._audit(conn, entry)
+
     def audit_log(self, limit: int) -> list[dict[str, Any]]:
         rows = self._conn.execute(
             f"SELECT {AUDIT_COLUMNS} FROM access_audit ORDER BY seq DESC LIMIT ?",

@@ -173,3 +173,43 @@ def _status(store: object, stream_name: str) -> None:
         "counts": dict(sorted(state.counts.items())),
     }
     console.print_json(json.dumps(report))
+
+
+def takedown_command(
+    wiki: Annotated[str, typer.Option("--wiki", help="The wiki (dbname), e.g. enwiki.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
+    actor: Annotated[str, typer.Option("--actor", help="Who asks (kept in the audit log).")],
+    page_id: Annotated[int | None, typer.Option("--page-id")] = None,
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    revision: Annotated[int | None, typer.Option("--revision")] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            help="With --revision: text, editor or comment (repeat); default all three.",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Take content down by hand (a legal request): a page from every later delivery, or
+    fields of one revision; recorded in the audit log."""
+    from wikipact.backends import open_backends
+    from wikipact.run.takedown import take_down
+
+    backends = open_backends(db)
+    store = backends.store()
+    try:
+        done = take_down(
+            store, backends.access(), project=wiki, reason=reason, actor=actor,
+            page_id=page_id, title=title, revision_id=revision,
+            fields=field or ("text", "editor", "comment"),
+        )  # fmt: skip
+    finally:
+        store.close()
+        backends.close()
+    what = f"page {done.page_id}" if revision is None else f"revision {revision}"
+    console.print(
+        f"[bold green]taken down[/] {wiki} {what}: {', '.join(done.fields)} of "
+        f"{len(done.revisions)} revision(s); {done.result.deleted} page(s) removed, "
+        f"{done.result.hidden} revision(s) hidden; recorded in the audit log"
+    )

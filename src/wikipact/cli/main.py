@@ -40,6 +40,7 @@ app.add_typer(access.keys_app, name="keys")
 app.command("statement")(access.statement_command)
 app.add_typer(db.app, name="db")
 app.command("follow")(follow.follow_command)
+app.command("takedown")(follow.takedown_command)
 
 
 @app.callback()
