@@ -64,7 +64,7 @@ def signing_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def client_and_key(url: str, tmp: Path) -> tuple[TestClient, str]:
+def client_and_key(url: str, tmp: Path) -> tuple[TestClient, str, str]:
     from wikipact.api.app import create_app
     from wikipact.backends import open_backends
 
@@ -79,16 +79,24 @@ def client_and_key(url: str, tmp: Path) -> tuple[TestClient, str]:
             starts="2026-01-01", actor="test",
         )  # fmt: skip
     key = access.create_key("acme", label="t", actor="test")[1]
-    return TestClient(create_app(backends)), key
+    admin = access.create_key(None, label="ops", actor="test")[1]
+    return TestClient(create_app(backends)), key, admin
 
 
 def test_on_demand_and_realtime_see_each_change_once(
     followed: tuple[str, Scenario, int, Path],
 ) -> None:
     url, plan, cursor, tmp = followed
-    client, key = client_and_key(url, tmp)
+    client, key, admin = client_and_key(url, tmp)
     headers = {"Authorization": f"Bearer {key}"}
     with client:
+        assert client.get("/v2/admin/follow", headers=headers).status_code == 403
+        health = client.get("/v2/admin/follow", headers={"Authorization": f"Bearer {admin}"})
+        assert health.status_code == 200, health.text
+        report = health.json()
+        assert report["events"] == len(plan.events) and report["malformed"] == 1
+        assert report["last_event_time"] == "2020-06-08T13:17:42Z"  # Alan Smithee's edit
+        assert report["seconds_behind"] > 0 and report["lag_seconds"]["p99"] > 0
         assert client.get(f"/v2/articles/{DELETED}", headers=headers).status_code == 404
         pear = client.get("/v2/articles/Pear", headers=headers)
         assert pear.status_code == 200

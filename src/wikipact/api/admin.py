@@ -162,3 +162,18 @@ def audit(
     request: Request, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> Response:
     return _json(services(request).access.audit_log(limit))
+
+
+@router.get("/follow")
+def follow_status(
+    request: Request,
+    principal: Admin,
+    stream: Annotated[str, Query(max_length=100)] = "mediawiki.page_change.v1",
+) -> Response:
+    """The change-stream follower's freshness: last event, lag, events per second, counters."""
+    from wikipact.follow.follower import status_report
+
+    report = status_report(services(request).store(), stream)
+    if report is None:
+        return _json({"status": 404, "message": f"{stream} was never followed in this store"}, 404)
+    return _json(report)

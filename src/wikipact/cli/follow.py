@@ -152,26 +152,12 @@ def _follow(
 
 
 def _status(store: object, stream_name: str) -> None:
-    from wikipact.follow.follower import FollowState, percentile
+    from wikipact.follow.follower import status_report
 
-    saved = store.stream_position(stream_name)  # type: ignore[attr-defined]
-    if saved is None:
+    report = status_report(store, stream_name)  # type: ignore[arg-type]
+    if report is None:
         console.print(f"{stream_name}: never followed in this store")
         raise typer.Exit(1)
-    state = FollowState.from_json(saved.state)
-    p50, p99 = percentile(state.lags, 0.5), percentile(state.lags, 0.99)
-    report = {
-        "stream": stream_name,
-        "position": saved.position,
-        "updated_at": saved.updated_at,
-        "last_event_time": state.last_event_time,
-        "last_committed_at": state.last_committed_at,
-        "lag_seconds": {"p50": p50, "p99": p99, "of_last": len(state.lags)},
-        "events": state.events,
-        "applied": state.applied,
-        "batches": state.batches,
-        "counts": dict(sorted(state.counts.items())),
-    }
     console.print_json(json.dumps(report))
 
 

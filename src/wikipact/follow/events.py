@@ -4,8 +4,8 @@ Two public streams describe changes to page content, with different models:
 
 ``mediawiki.page_change.v1`` (schema ``/mediawiki/page/change/1.x``)
     The state-change model (T308017): one event per create, edit, move, delete, undelete or
-    revision-visibility change, carrying the page (``page_id``, ``page_title`` in DB form with
-    underscores and without the namespace prefix, ``namespace_id``), the revision (``rev_id``,
+    revision-visibility change, carrying the page (``page_id``, ``page_title``: MediaWiki's prefixed DB key,
+    "Talk:Main_Page", as EventBus's page entity serializer writes it, ``namespace_id``), the revision (``rev_id``,
     ``rev_parent_id``, ``rev_dt``, ``rev_sha1``, ``rev_size``, ``editor``, the visibility flags)
     and, for moves and visibility changes, a ``prior_state``. The best source: page ids, sha1,
     and every kind of change in one shape.
@@ -80,10 +80,10 @@ class MalformedEvent(WikipactError):
 class PageEvent:
     """One change to a page, whichever stream reported it.
 
-    ``title`` is the page's title after the change (for a move: the new one), with spaces. From
-    recentchange it is MediaWiki's prefixed text ("Draft:Foo"); page_change gives the title
-    without its namespace prefix ("Foo", namespace 118), since the prefix depends on the wiki's
-    language and only siteinfo can add it. ``namespace`` is always the number.
+    ``title`` is the page's title after the change (for a move: the new one), with spaces. Both
+    streams give MediaWiki's prefixed title ("Draft:Foo"; page_change as a DB key with
+    underscores, read here with spaces); nothing adds or strips a prefix. ``namespace`` is
+    always the number.
 
     ``page_id`` is ``None`` where the stream does not say it (every recentchange event).
     ``revision_id`` is the revision the change produced (edits, creations) or concerns (the

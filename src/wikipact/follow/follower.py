@@ -57,6 +57,7 @@ from wikipact.store.base import (
 from wikipact.wikitext.parse import parse_article
 
 LAGS_KEPT = 1000  # the newest lags (event time to commit) kept for --status percentiles
+RECENT_KEPT = 100  # the newest batches' commit times and sizes, for events per second
 
 
 def unanswered(reason: str) -> bool:
@@ -91,6 +92,7 @@ class FollowState:
     last_committed_at: str | None = None
     lags: list[float] = field(default_factory=list)  # seconds, event time -> commit
     batches: int = 0
+    recent: list[tuple[float, int]] = field(default_factory=list)  # (commit epoch s, events)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -102,6 +104,7 @@ class FollowState:
                 "last_committed_at": self.last_committed_at,
                 "lags": [round(x, 3) for x in self.lags[-LAGS_KEPT:]],
                 "batches": self.batches,
+                "recent": [[round(t, 3), n] for t, n in self.recent[-RECENT_KEPT:]],
             },
             sort_keys=True,
         )
@@ -117,6 +120,7 @@ class FollowState:
             last_committed_at=data.get("last_committed_at"),
             lags=list(data.get("lags", [])),
             batches=int(data.get("batches", 0)),
+            recent=[(float(t), int(n)) for t, n in data.get("recent", [])],
         )
 
 
@@ -234,6 +238,8 @@ class Follower:
         state.last_committed_at = _iso(committed)
         state.lags.extend(_lag(e.event_time, committed) for e in events)
         del state.lags[:-LAGS_KEPT]
+        state.recent.append((committed.timestamp(), len(batch)))
+        del state.recent[:-RECENT_KEPT]
         self.store.apply_changes(
             changes,
             source=self.options.source,
@@ -468,3 +474,44 @@ def follow(
                 on_retry(exc, delay)
             wait(delay)
             delay = min(delay * 2, max_wait)
+
+
+def status_report(
+    store: ArticleStore, name: str, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """What ``wikipact follow --status`` and the API's ``/v2/admin/follow`` show: position,
+    freshness, lag, rate and counters of the follower saved as ``name`` (None: never run)."""
+    saved = store.stream_position(name)
+    if saved is None:
+        return None
+    state = FollowState.from_json(saved.state)
+    moment = now or datetime.now(UTC)
+    behind = None
+    if state.last_event_time:
+        with_zone = state.last_event_time.replace("Z", "+00:00")
+        behind = round((moment - datetime.fromisoformat(with_zone)).total_seconds(), 3)
+    rate = None
+    if len(state.recent) >= 2:
+        span = state.recent[-1][0] - state.recent[0][0]
+        rate = round(sum(n for _, n in state.recent[1:]) / span, 1) if span > 0 else None
+    counts = dict(sorted(state.counts.items()))
+    return {
+        "stream": name,
+        "position": saved.position,
+        "updated_at": saved.updated_at,
+        "last_event_time": state.last_event_time,
+        "last_committed_at": state.last_committed_at,
+        "seconds_behind": behind,  # now minus the newest event applied: the backlog's age
+        "lag_seconds": {
+            "p50": percentile(state.lags, 0.5),
+            "p99": percentile(state.lags, 0.99),
+            "of_last": len(state.lags),
+        },
+        "events_per_second": rate,  # over the last batches
+        "events": state.events,
+        "applied": state.applied,
+        "batches": state.batches,
+        "fetch_errors": sum(v for k, v in counts.items() if k == "fetch missing"),
+        "malformed": counts.get("malformed", 0),
+        "counts": counts,
+    }
