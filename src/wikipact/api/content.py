@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import msgspec
@@ -14,6 +15,8 @@ from pydantic import BaseModel, Field
 from wikipact.api.context import Caller, Meter, rate_limited, services
 from wikipact.api.errors import error
 from wikipact.api.projection import matches, project
+from wikipact.follow.settled import settled_article
+from wikipact.model.article import Article
 from wikipact.model.project import direction_of
 
 router = APIRouter(prefix="/v2")
@@ -30,6 +33,13 @@ class ArticleQuery(BaseModel):
     fields: list[str] = Field(default_factory=list, max_length=100)
     filters: list[FilterItem] = Field(default_factory=list, max_length=20)
     limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
+    settled_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        le=525_600,
+        description="The settled view: each article at its newest revision at least this many "
+        "minutes old that was not reverted (articles with none are left out).",
+    )
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -99,14 +109,22 @@ def _articles(
     filters = [(f.field, f.value) for f in query.filters]
     wanted_project = next((str(v) for f, v in filters if f == "is_part_of.identifier"), None)
     meter = Meter(request, principal, channel="on-demand", project=wanted_project)
-    if not structured and not filters and not query.fields:
+    settled = query.settled_minutes
+    if not structured and not filters and not query.fields and settled is None:
         return _stored_articles(request, principal, name, query.limit, meter)
     try:
         found = []
         sent: set[str] = set()
-        for article in svc.store().find(name):
-            if not meter.grant.allows(article.is_part_of.identifier, article.namespace.identifier):
+        for current in svc.store().find(name):
+            if not meter.grant.allows(current.is_part_of.identifier, current.namespace.identifier):
                 continue
+            article: Article | None = current
+            if settled is not None:
+                article = settled_article(
+                    svc.store(), current, timedelta(minutes=settled), datetime.now(UTC)
+                )
+                if article is None:
+                    continue
             record = msgspec.to_builtins(article)
             if structured:
                 record.pop("article_body", None)
@@ -176,7 +194,12 @@ def _split(values: list[str] | None) -> list[str]:
     return [p for v in values or () for p in v.split(",") if p]
 
 
-def _get_query(fields: list[str] | None, filters: list[str] | None, limit: int) -> ArticleQuery:
+def _get_query(
+    fields: list[str] | None,
+    filters: list[str] | None,
+    limit: int,
+    settled_minutes: int | None = None,
+) -> ArticleQuery:
     items = []
     for raw in filters or ():
         field, sep, value = raw.partition(":")
@@ -185,7 +208,9 @@ def _get_query(fields: list[str] | None, filters: list[str] | None, limit: int) 
                 [{"loc": ("query", "filters"), "msg": f"{raw!r}: use field:value", "type": "value"}]
             )
         items.append(FilterItem(field=field, value=value))
-    return ArticleQuery(fields=_split(fields), filters=items, limit=limit)
+    return ArticleQuery(
+        fields=_split(fields), filters=items, limit=limit, settled_minutes=settled_minutes
+    )
 
 
 FieldsParam = Annotated[
@@ -196,6 +221,15 @@ FiltersParam = Annotated[
     list[str] | None, Query(description="field:value, e.g. is_part_of.identifier:enwiki")
 ]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+SettledParam = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=525_600,
+        description="The settled view: the newest revision at least this many minutes old "
+        "that was not reverted.",
+    ),
+]
 
 
 @router.get("/articles/{name}", responses=ARTICLE_RESPONSES, summary="An article, on demand")
@@ -206,8 +240,10 @@ def get_article(
     fields: FieldsParam = None,
     filters: FiltersParam = None,
     limit: LimitParam = 10,
+    settled_minutes: SettledParam = None,
 ) -> Response:
-    return _articles(request, principal, name, _get_query(fields, filters, limit), False)
+    query = _get_query(fields, filters, limit, settled_minutes)
+    return _articles(request, principal, name, query, False)
 
 
 @router.post("/articles/{name}", responses=ARTICLE_RESPONSES, summary="An article, on demand")

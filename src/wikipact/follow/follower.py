@@ -40,12 +40,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from wikipact import crashpoints
 from wikipact.errors import WikipactError
 from wikipact.follow.events import MalformedEvent, PageEvent, parse_event
 from wikipact.follow.fetch import ContentSource, FetchedRevision
 from wikipact.follow.pages import raw_page
-from wikipact.model.raw import SiteInfo
+from wikipact.follow.signals import signals_for
+from wikipact.model.article import Article
+from wikipact.model.raw import RawPage, SiteInfo
 from wikipact.store.base import (
     ArticleStore,
     PageDeletion,
@@ -281,6 +285,7 @@ class Follower:
         namespaces = self.options.namespaces
         plans: list[tuple[str, PageEvent, int | None]] = []  # (what, event, revision to fetch)
         self._planned = {}  # this batch's page states, as its plans leave them
+        self._histories: dict[tuple[str, int], list[tuple[int, str, str | None]]] = {}
         for event in events:
             inside = event.namespace in namespaces
             if event.kind == "delete":
@@ -342,6 +347,29 @@ class Follower:
         if event.kind == "undelete":
             return not deleted and revision >= event.revision_id
         return revision >= event.revision_id
+
+    def _with_signals(
+        self, event: PageEvent, raw: RawPage, article: Article, *, redirect: bool
+    ) -> Article:
+        """The record with its revision's verification signals (``follow.signals``), from the
+        page's stored history and the revisions this batch brings before it."""
+        key = (event.wiki, raw.identifier)
+        history = self._histories.get(key)
+        if history is None:
+            history = self.store.revision_history(*key)
+            self._histories[key] = history
+        revision = raw.revisions[0]
+        signals = signals_for(
+            history,
+            revision.identifier,
+            revision.timestamp,
+            revision.sha1,
+            None if redirect else event.editor_kind,
+        )
+        if all(h[0] != revision.identifier for h in history):
+            history.append((revision.identifier, revision.timestamp, revision.sha1))
+        version = msgspec.structs.replace(article.version, verification=signals)
+        return msgspec.structs.replace(article, version=version)
 
     def _held(self, wiki: str, page_id: int) -> tuple[int, bool] | None:
         """(revision, deleted) of a page as this batch leaves it so far, else as stored."""
@@ -416,6 +444,7 @@ class Follower:
         assert site is not None
         raw = raw_page(fetched)
         article = parse_article(raw, site)
+        article = self._with_signals(event, raw, article, redirect=redirect)
         counts["redirect left by a move" if redirect else f"{event.kind}"] += 1
         return PageUpsert(raw, article, revive=event.kind == "undelete")
 

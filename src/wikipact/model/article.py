@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"  # 1.2: version.verification
 
 CC_BY_SA_4 = "CC-BY-SA-4.0"
 
@@ -41,6 +41,24 @@ class Size(msgspec.Struct, frozen=True, kw_only=True):
     unit_text: str = "B"
 
 
+class Verification(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Verification signals of a revision, computed by wikipact from the page's stored history
+    and the change event that brought it (records built from a dump alone carry none).
+
+    ``editor_kind``: bot, anonymous, temporary or registered, as the event says.
+    ``is_revert``: the revision's text is an earlier revision's (the same SHA-1), which
+    ``reverts_to`` names: the revisions between them were reverted.
+    ``seconds_since_previous_edit``: since the page's previous stored revision.
+    ``edits_last_24h``: stored revisions of the page in the 24 hours up to this one, itself
+    included (churn)."""
+
+    editor_kind: str | None = None
+    is_revert: bool = False
+    reverts_to: int | None = None
+    seconds_since_previous_edit: int | None = None
+    edits_last_24h: int | None = None
+
+
 class Version(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The revision this record was built from."""
 
@@ -53,6 +71,7 @@ class Version(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     size: Size | None = None
     content_model: str | None = None
     maintenance_tags: MaintenanceTags | None = None
+    verification: Verification | None = None
 
 
 class PageRef(msgspec.Struct, frozen=True, kw_only=True):

@@ -635,6 +635,16 @@ class PostgresStore:
             )
         ]
 
+    def revision_history(self, project: str, page_id: int) -> list[tuple[int, str, str | None]]:
+        return [
+            (int(r[0]), r[1], r[2])
+            for r in self._rows(
+                "SELECT revision_id, timestamp, sha1 FROM revisions WHERE project=%s AND "
+                "page_id=%s ORDER BY revision_id",
+                (project, page_id),
+            )
+        ]
+
     def revision_text(self, project: str, revision_id: int) -> str | None:
         row = self._one(
             "SELECT wikitext, hidden FROM revisions WHERE project=%s AND revision_id=%s",

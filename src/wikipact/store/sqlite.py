@@ -561,6 +561,16 @@ class SQLiteStore:
             )
         ]
 
+    def revision_history(self, project: str, page_id: int) -> list[tuple[int, str, str | None]]:
+        return [
+            (int(r[0]), r[1], r[2])
+            for r in self._rows(
+                "SELECT revision_id, timestamp, sha1 FROM revisions INDEXED BY revisions_by_page "
+                "WHERE project=? AND page_id=? ORDER BY revision_id",
+                (project, page_id),
+            )
+        ]
+
     def revision_text(self, project: str, revision_id: int) -> str | None:
         row = self._one(
             "SELECT wikitext, hidden FROM revisions WHERE project=? AND revision_id=?",
