@@ -174,3 +174,59 @@ def test_the_api_serves_the_settled_view(
     assert record["version"]["identifier"] == live.json()[0]["version"]["identifier"]
     assert record["version"]["verification"]["edits_last_24h"] >= 1
     assert refused.status_code == 422
+
+
+def test_a_dataset_recipe_asks_for_the_settled_view(
+    followed: tuple[str, dict[int, object]], tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    from wikipact.datasets.signing import init_keys
+    from wikipact.model.instants import parse_instant
+
+    url, _ = followed
+    store = open_store(url, readonly=True)
+    last = store.stats().last_cursor
+    (newest,) = list(store.changes(after=last - 1, limit=1))
+    store.close()
+    # settle back to one minute before rev 1378 (the revert of the vandalism in 1377)
+    at_1378 = datetime(2005, 8, 7, 19, 27, 22, tzinfo=UTC)
+    age = parse_instant(newest.recorded_at) - (at_1378 - timedelta(minutes=1))
+    minutes = int(age.total_seconds() // 60)
+    signing = tmp_path / "signing"
+    init_keys(signing)
+    env = {**os.environ, "WIKIPACT_SIGNING_DIR": str(signing)}
+    revisions = {}
+    for name, extra in (("current", ""), ("settled", f"settled_minutes: {minutes}\n")):
+        recipe = tmp_path / f"{name}.yaml"
+        recipe.write_text(f"name: aa-{name}\nfilters:\n  min_words: 1\n{extra}", encoding="utf-8")
+        out = tmp_path / name
+        built = subprocess.run(
+            [sys.executable, "-m", "wikipact", "build", "--db", url, "-o", str(out),
+             "--recipe", str(recipe)],
+            capture_output=True, text=True, timeout=600, env=env,
+        )  # fmt: skip
+        assert built.returncode == 0, built.stderr
+        rows = [
+            row
+            for shard in out.rglob("*.parquet")
+            if ".wikipact-build" not in shard.parts
+            for row in pq.read_table(shard, columns=["title", "revision_id"]).to_pylist()
+        ]
+        revisions[name] = {r["title"]: r["revision_id"] for r in rows}
+    # the page's current revision is too short to keep; its settled revision is the full page
+    # as it stood before the vandalism of 1377
+    excluded = (tmp_path / "current" / "exclusions.jsonl").read_text(encoding="utf-8")
+    assert "Main Page" not in revisions["current"]
+    assert '"title":"Main Page","reason":"too_short"' in excluded
+    assert revisions["settled"]["Main Page"] == 1272
+    dumps = subprocess.run(
+        [sys.executable, "-m", "wikipact", "build", str(HISTORY), "-o", str(tmp_path / "d"),
+         "--recipe", str(tmp_path / "settled.yaml")],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert dumps.returncode != 0 and "settled_minutes needs a store" in dumps.stderr

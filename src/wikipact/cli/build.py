@@ -75,6 +75,10 @@ def build_command(
     if dumps:
         if db:
             raise ConfigError("give dump files or --db, not both")
+        if chosen.settled_minutes is not None:
+            raise ConfigError(
+                "settled_minutes needs a store's revision history: build with --db, not dumps"
+            )
         source = DumpSource(open_dumps(dumps, project))
     else:
         from wikipact.backends import open_backends

@@ -65,6 +65,13 @@ class Recipe(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     tokenizer: str = "cl100k_base"
     columns: list[str] = msgspec.field(default_factory=list)  # of OPTIONAL_COLUMNS
     output: Output = msgspec.field(default_factory=Output)
+    # a store build's settled view: each page at its newest revision at least this many minutes
+    # older than the store's newest change and not reverted (``follow.signals``); None: current
+    settled_minutes: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.settled_minutes is not None and self.settled_minutes < 0:
+            raise ValueError("settled_minutes must be 0 or more")
 
     def canonical(self) -> bytes:
         """Canonical JSON (sorted keys, every default written): what the recipe hash covers."""

@@ -132,6 +132,11 @@ class StoreSource:
                 for project in chosen
                 for first, last in store.page_id_chunks(project, STORE_CHUNK)
             ]
+            last = store.stats().last_cursor
+            newest = list(store.changes(after=max(last - 1, 0), limit=1))
+            # the settled view is taken as of the store's newest change, so that a build of
+            # the same store state is the same whenever it runs
+            self.as_of = newest[0].recorded_at if newest else None
             self._inputs = [
                 InputInfo(
                     kind="store",
@@ -157,7 +162,9 @@ class StoreSource:
     def run(
         self, config: StageConfig, skip: set[str], workers: int, on_error: str
     ) -> Iterator[TaskOutput]:
-        jobs = [(self.url, c, config) for c in self._chunks if _chunk_key(*c) not in skip]
+        jobs = [
+            (self.url, c, config, self.as_of) for c in self._chunks if _chunk_key(*c) not in skip
+        ]
         if workers <= 1:
             for job in jobs:
                 yield _stage_store_chunk(job)
@@ -174,14 +181,30 @@ def _chunk_key(project: str, first: int, last: int) -> str:
 _STORES: dict[str, Any] = {}  # a worker's open store, by URL
 
 
-def _stage_store_chunk(job: tuple[str, tuple[str, int, int], StageConfig]) -> TaskOutput:
+def _stage_store_chunk(
+    job: tuple[str, tuple[str, int, int], StageConfig, str | None],
+) -> TaskOutput:
     from wikipact.store import open_store
 
-    url, (project, first, last), config = job
+    url, (project, first, last), config, as_of = job
     store = _STORES.get(url)
     if store is None:
         store = _STORES[url] = open_store(url, readonly=True)
-    items = [stage_article(a, config) for a in store.articles_between(project, first, last)]
+    articles = list(store.articles_between(project, first, last))
+    minutes = config.recipe.settled_minutes
+    if minutes is not None:
+        from datetime import timedelta
+
+        from wikipact.follow.settled import settled_article
+        from wikipact.model.instants import parse_instant
+
+        moment = parse_instant(as_of) if as_of else None
+        chosen = [
+            settled_article(store, a, timedelta(minutes=minutes), moment) if moment else a
+            for a in articles
+        ]
+        articles = [a for a in chosen if a is not None]
+    items = [stage_article(a, config) for a in articles]
     return TaskOutput(
         key=_chunk_key(project, first, last), items=items, finished=True, bytes_done=1
     )
