@@ -6,8 +6,10 @@ at its first 2002 revision. The stream then brings what real wikis see, in this 
 three later revisions, a broken message, Alan Smithee's 2020 revision, Albedo's creation, a late
 and a repeated revision, a deletion, a move, a revision's editor and comment hidden, an old
 revision's text hidden, an edit of a wiki the store does not hold, an edit whose revision the
-wiki no longer has, and a talk-page edit. Every text served is a real revision of a real page
-(``tests/data/ATTRIBUTION.md``); a move's null revision repeats its page's real text.
+wiki no longer has, a talk-page edit, and an event whose page the wiki's answer contradicts.
+Every text served is a real revision of a real page (``tests/data/ATTRIBUTION.md``); a move's
+null revision repeats its page's real text, and the redirect it leaves at the old title is the
+one line MediaWiki writes there.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tests.follow.corpus_events import (
     revisions_from_dump,
     visibility_event,
 )
-from tests.follow.wikiserver import Faults, Revision
+from tests.follow.wikiserver import Faults, Revision, sha1_hex
 from wikipact import open_dump
 from wikipact.model.raw import RawPage
 from wikipact.store.base import ArticleStore, PageUpsert
@@ -41,6 +43,7 @@ CREATED = "Albedo"  # a sample page the stream creates
 DELETED = "Anarchism"
 MOVED = ("ASCII", "ASCII (character encoding)")
 MALFORMED_AT = 3  # index of the event whose data is sent broken
+REDIRECT_PAGE_ID = 900_100  # the page the move leaves at the old title
 
 
 @dataclass
@@ -92,11 +95,19 @@ def scenario() -> Scenario:
         before_move, new_title=new_title, null_revision_id=before_move.revision_id + 1,
         dt="2012-01-05T10:00:00Z", performer="Graham87", performer_id=194203,
     )  # fmt: skip
+    left = f"#REDIRECT [[{new_title}]]"  # what MediaWiki saves at a moved page's old title
+    redirect = replace(
+        before_move, page_id=REDIRECT_PAGE_ID, revision_id=moved.revision_id + 1, parent_id=None,
+        text=left, sha1=sha1_hex(left), comment=moved.comment, editor=moved.editor,
+        editor_id=moved.editor_id, timestamp=moved.timestamp, redirect_target=new_title,
+    )  # fmt: skip
     created = sample[CREATED]
     gone = sample[DELETED]
     other_wiki = replace(pear[0], wiki="frwiki")
     vanished = replace(pear[-1], revision_id=pear[-1].revision_id + 10_000_000)
     talk = replace(pear[1], namespace=1, title="Talk:Pear", page_id=900_001)
+    # an event whose page the wiki's answer contradicts: the revision is another page's
+    contradicted = replace(sample["Alabama"], page_id=900_002, title="Alabama (elsewhere)")
     events = [
         edit_event(pear[1], parent=pear[0]),
         edit_event(pear[2], parent=pear[1]),
@@ -107,14 +118,15 @@ def scenario() -> Scenario:
         edit_event(pear[1], parent=pear[0]),  # late: older than what the store has
         edit_event(pear[3], parent=pear[2]),  # repeated
         delete_event(gone),
-        move_event(moved, before_move),
+        move_event(moved, before_move, redirect_page_id=REDIRECT_PAGE_ID),
         visibility_event(pear[3], {"editor", "comment"}),
         visibility_event(pear[0], {"text"}),
         edit_event(other_wiki),
         edit_event(vanished, parent=pear[3]),
         edit_event(talk),
+        edit_event(contradicted),
     ]
-    served = [*sample.values(), *pear, smithee_old, smithee_new, moved]
+    served = [*sample.values(), *pear, smithee_old, smithee_new, moved, redirect]
     return Scenario(
         revisions=served,
         events=[(STREAM, e) for e in events],

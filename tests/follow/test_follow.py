@@ -135,13 +135,15 @@ def test_the_stream_brings_the_store_up_to_date(
         assert store.find_json(DELETED) == []
         moved = store.get("enwiki", plan.moved_page_id)
         assert moved is not None and moved.name == MOVED[1]
-        assert store.find_json(MOVED[0]) == []
+        (left,) = store.find(MOVED[0], "enwiki")  # the redirect the move left behind
+        assert left.redirect_target is not None and left.redirect_target.name == MOVED[1]
         changes = [(c.kind, c.title, c.source) for c in store.changes(after=cursor)]
         assert changes == [
             ("update", "Pear", "follow"), ("update", "Pear", "follow"),
             ("update", "Alan Smithee", "follow"), ("create", CREATED, "follow"),
             ("update", "Pear", "follow"), ("delete", DELETED, "follow"),
-            ("update", MOVED[1], "follow"), ("update", "Pear", "follow"),
+            ("update", MOVED[1], "follow"), ("create", MOVED[0], "follow"),
+            ("update", "Pear", "follow"),
         ]  # fmt: skip
     finally:
         store.close()
@@ -156,7 +158,8 @@ def test_the_stream_brings_the_store_up_to_date(
     assert counts["malformed"] == 1 and counts["unknown wiki"] == 1
     assert counts["stale"] == 2 and counts["hidden"] == 2 and counts["deleted"] == 1
     assert counts["fetch missing"] == 1 and counts["fetch missing: badrevid"] == 1
-    assert counts["other namespace"] == 1
+    assert counts["other namespace"] == 1 and counts["fetched another revision"] == 1
+    assert counts["redirect left by a move"] == 1
     assert report["lag_seconds"]["p50"] > 0
 
 

@@ -734,9 +734,20 @@ class WikiServer:
                 "wikiserver-unsupported",
                 "This test server answers action=query&prop=revisions only.",
             )
+        missing_pages: list[int] = []
+        if "pageids" in params and "revids" not in params:
+            # pageids=: each page's latest revision, as prop=revisions gives without revids
+            asked = [int(p) for p in dict.fromkeys(_multi(params["pageids"])) if p.isdigit()]
+            with self._lock:
+                latest: dict[int, int] = {}
+                for (w, rev), revision in self._revisions.items():
+                    if w == wiki and revision.page_id in asked:
+                        latest[revision.page_id] = max(latest.get(revision.page_id, 0), rev)
+            missing_pages = [p for p in asked if p not in latest]
+            params = {**params, "revids": "|".join(str(latest[p]) for p in asked if p in latest)}
         if "revids" not in params:
             raise _ApiError(
-                "wikiserver-unsupported", "This test server answers revids= queries only."
+                "wikiserver-unsupported", "This test server answers revids= and pageids= only."
             )
         raw_ids = list(dict.fromkeys(_multi(params["revids"])))  # MediaWiki drops duplicates
         if len(raw_ids) > MAX_REVIDS:
@@ -808,6 +819,10 @@ class WikiServer:
                     }
                     for page_id in sorted(pages)
                 ]
+            if missing_pages:
+                query.setdefault("pages", []).extend(
+                    {"pageid": p, "missing": True} for p in missing_pages
+                )
         answer: dict[str, Any] = {"batchcomplete": True}
         if warnings:
             answer["warnings"] = _warnings(warnings, fmt)

@@ -28,6 +28,7 @@ the reason, and the caller decides whether to try again later.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -281,13 +282,40 @@ class ActionApiSource:
                 return
             # 'continue': the answer hit the API's size limit; ask again for the rest
 
-    def _request(self, url: str, ids: list[int], result: FetchResult) -> dict[str, Any] | None:
+    def fetch_latest(self, wiki: str, page_ids: Sequence[int]) -> dict[int, FetchedRevision]:
+        """The latest revision of each of these pages (``pageids=``), by page id; pages the wiki
+        does not have, or that could not be fetched, are left out. For pages an event names
+        without a revision: the redirect a move leaves behind."""
+        found: dict[int, FetchedRevision] = {}
+        try:
+            url = self.url_for(wiki)
+        except ConfigError:
+            return found
+        wanted = [p for p in dict.fromkeys(page_ids) if isinstance(p, int) and p > 0]
+        for start in range(0, len(wanted), self.batch_size):
+            ids = wanted[start : start + self.batch_size]
+            data = self._request(url, ids, FetchResult(), key="pageids")
+            query = data.get("query") if data else None
+            pages = query.get("pages", []) if isinstance(query, Mapping) else []
+            for page in pages if isinstance(pages, list) else []:
+                revisions = page.get("revisions") if isinstance(page, Mapping) else None
+                if not revisions or not isinstance(revisions, list):
+                    continue
+                with contextlib.suppress(_Malformed):
+                    fetched = _revision(wiki, page, revisions[-1])
+                    if fetched is not None and fetched.page_id in ids:
+                        found[fetched.page_id] = fetched
+        return found
+
+    def _request(
+        self, url: str, ids: list[int], result: FetchResult, *, key: str = "revids"
+    ) -> dict[str, Any] | None:
         """The decoded answer for these ids, after retries; None (ids put in missing) when it
         could not be had."""
         params = {
             "action": "query",
             "prop": "revisions",
-            "revids": "|".join(map(str, ids)),
+            key: "|".join(map(str, ids)),
             "rvprop": RVPROP,
             "rvslots": "main",
             "format": "json",
@@ -302,7 +330,7 @@ class ActionApiSource:
             self.limiter.acquire()
             self.requests += 1
             try:
-                if len(params["revids"]) > _GET_URL_LIMIT:
+                if len(params[key]) > _GET_URL_LIMIT:
                     response = self._client.post(
                         url, data=params, headers=headers, timeout=self.timeout
                     )

@@ -314,9 +314,12 @@ class Follower:
                 plans.append(("upsert", event, event.revision_id))
                 if event.page_id is not None:
                     self._planned[(event.wiki, event.page_id)] = (event.revision_id, False)
-                if event.kind == "move" and event.redirect_revision_id is not None:
-                    plans.append(("redirect", event, event.redirect_revision_id))
+                if event.kind == "move" and event.redirect_page_id is not None:
+                    plans.append(("redirect", event, None))  # its latest revision, by page id
         fetched = self._fetch([(e.wiki, rev) for _, e, rev in plans if rev is not None])
+        redirects = self._fetch_pages(
+            [(e.wiki, e.redirect_page_id) for what, e, _ in plans if what == "redirect"]
+        )
         changes: list[StreamChange] = []
         for what, event, revision_id in plans:
             if what == "skip":
@@ -327,10 +330,16 @@ class Follower:
                 assert event.revision_id is not None
                 changes.append(RevisionHiding(event.wiki, event.revision_id, event.hidden))
                 counts["hidden"] += 1
+            elif what == "redirect":
+                assert event.redirect_page_id is not None
+                page = redirects.get((event.wiki, event.redirect_page_id))
+                upsert = self._upsert(event, page, page.revision_id if page else 0, redirect=True)
+                if upsert is not None:
+                    changes.append(upsert)
             else:
                 assert revision_id is not None
-                upsert = self._upsert(event, fetched.get((event.wiki, revision_id)), revision_id,
-                                      redirect=what == "redirect")  # fmt: skip
+                found = fetched.get((event.wiki, revision_id))
+                upsert = self._upsert(event, found, revision_id, redirect=False)
                 if upsert is not None:
                     changes.append(upsert)
         return changes
@@ -411,6 +420,25 @@ class Follower:
                 found[(wiki, rev)] = why
             for rev, revision in result.found.items():
                 found[(wiki, rev)] = revision
+        return found
+
+    def _fetch_pages(
+        self, wanted: list[tuple[str, int | None]]
+    ) -> dict[tuple[str, int], FetchedRevision]:
+        """The latest revision of pages named without a revision (a move's redirect), when the
+        source can fetch by page (``ActionApiSource.fetch_latest``)."""
+        fetch_latest = getattr(self.source, "fetch_latest", None)
+        found: dict[tuple[str, int], FetchedRevision] = {}
+        by_wiki: dict[str, list[int]] = {}
+        for wiki, page_id in wanted:
+            if page_id is not None:
+                by_wiki.setdefault(wiki, []).append(page_id)
+        if fetch_latest is None:
+            self.state.counts["redirect not fetched (source cannot)"] += len(wanted)
+            return found
+        for wiki, ids in by_wiki.items():
+            for page_id, revision in fetch_latest(wiki, ids).items():
+                found[(wiki, page_id)] = revision
         return found
 
     def _upsert(
