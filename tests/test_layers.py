@@ -70,6 +70,7 @@ def test_only_backends_touch_a_database() -> None:
         ("snapshots/", ("wikipact.api", "wikipact.cli")),
         ("datasets/", ("wikipact.api", "wikipact.cli")),
         ("run/", ("wikipact.api", "wikipact.cli")),
+        ("agents/", ("wikipact.api", "wikipact.cli", "fastapi")),
         ("api/", ("wikipact.cli",)),
     ],
 )  # fmt: skip

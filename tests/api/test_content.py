@@ -98,3 +98,20 @@ def test_the_openapi_document_carries_the_article_schema(client: TestClient) -> 
     assert get["responses"]["401"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
+
+
+def test_nul_characters_are_refused_the_same_on_both_backends(
+    client: TestClient, partners: Partners
+) -> None:
+    """PostgreSQL text cannot hold NUL: a request carrying one is a 400 on every backend (found
+    by the contract fuzzer as a 500 from PostgreSQL), never a database error."""
+    refused = client.get("/v2/articles/Anar%00chism", headers=auth(partners.acme))
+    assert refused.status_code == 400 and "NUL" in refused.json()["message"], refused.text
+    for body in (
+        {"identifier": "nul-test", "name": "Nul", "contact": "a\x00b"},
+        {"identifier": "nul-test", "name": "N\x00ul"},
+    ):
+        made = client.post("/v2/admin/partners", json=body, headers=auth(partners.admin))
+        assert made.status_code == 400 and "NUL" in made.json()["message"], made.text
+    listed = client.get("/v2/admin/partners", headers=auth(partners.admin)).json()
+    assert "nul-test" not in json.dumps(listed)

@@ -130,5 +130,5 @@ def test_traversal_identifiers_never_reach_the_disk(snap) -> None:  # type: igno
     client, keys, *_ = snap
     for probe in ("..%2F..%2Fetc%2Fhostname", "%2Fetc%2Fhostname", "..", "%2e%2e", "a%00b"):
         response = client.get(f"/v2/snapshots/{probe}/download", headers=auth(keys.acme))
-        assert response.status_code in (404, 422), probe
+        assert response.status_code in (400, 404, 422), probe  # 400: a NUL in the path
         assert b"localhost" not in response.content

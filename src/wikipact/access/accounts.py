@@ -10,7 +10,16 @@ from decimal import Decimal
 
 import msgspec
 
-from wikipact.access.models import CHANNELS, PERIODS, USES, Agreement, Fees, Partner, Quota
+from wikipact.access.models import (
+    CHANNELS,
+    PERIODS,
+    USES,
+    Agreement,
+    Fees,
+    Partner,
+    Quota,
+    plain_text,
+)
 from wikipact.access.repository import AccessRepository, AuditEntry
 from wikipact.errors import ConfigError, NotFoundError
 from wikipact.model.instants import format_instant, parse_day
@@ -36,7 +45,10 @@ class Accounts:
                 f"partner id {identifier!r}: use lowercase letters, digits and '-' (e.g. acme-ai)"
             )
         partner = Partner(
-            identifier=identifier, name=name, contact=contact, created_at=self._stamp()
+            identifier=identifier,
+            name=plain_text(name, "the partner's name"),
+            contact=plain_text(contact, "the partner's contact"),
+            created_at=self._stamp(),
         )
         audit = AuditEntry(
             partner.created_at, actor, "partner.add", f"partner:{identifier}",
@@ -83,7 +95,7 @@ class Accounts:
         draft = Agreement(
             identifier=0,
             partner=partner,
-            name=name,
+            name=plain_text(name, "the agreement's name"),
             projects=tuple(projects),
             languages=tuple(languages),
             namespaces=tuple(sorted(set(namespaces))),

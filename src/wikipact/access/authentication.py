@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from wikipact.access import keys as keymod
-from wikipact.access.models import ADMIN_SCOPE, CHANNELS, ApiKey
+from wikipact.access.models import ADMIN_SCOPE, CHANNELS, ApiKey, plain_text
 from wikipact.access.repository import AccessRepository, AuditEntry
 from wikipact.errors import AuthenticationError, ConfigError, NotFoundError
 from wikipact.model.instants import format_instant, normalize_instant, stored_instant
@@ -50,6 +50,7 @@ class Keys:
         actor: str,
     ) -> tuple[ApiKey, str]:
         """A new key: (what is stored, the key itself — shown this once, never again)."""
+        plain_text(label, "the key's label")
         if partner is None:
             scopes = (ADMIN_SCOPE,)
         else:

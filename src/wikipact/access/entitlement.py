@@ -31,6 +31,7 @@ from wikipact.errors import ForbiddenError
 CHANNEL_USES: dict[str, tuple[str, ...]] = {
     "search": ("grounding", "search"),
     "datasets": ("training",),
+    "mcp": ("grounding", "search"),  # the MCP server's tools (wikipact.agents)
 }
 
 LanguageOf = Callable[[str], str | None]

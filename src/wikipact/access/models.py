@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-CHANNELS = ("on-demand", "snapshots", "realtime", "search", "datasets")
+CHANNELS = ("on-demand", "snapshots", "realtime", "search", "datasets", "mcp")
 USES = ("training", "retrieval", "grounding", "search")
 PERIODS = ("day", "month")
 ADMIN_SCOPE = "admin"
@@ -84,3 +84,13 @@ class UsageRow(msgspec.Struct, frozen=True, kw_only=True):
     requests: int
     articles: int
     bytes: int
+
+
+def plain_text(value: str, what: str) -> str:
+    """``value`` unchanged, or ``ConfigError`` when it holds a NUL character: text the access
+    layer stores must be storable the same on every backend (PostgreSQL refuses NUL in text)."""
+    from wikipact.errors import ConfigError
+
+    if "\x00" in value:
+        raise ConfigError(f"{what} must not contain NUL characters")
+    return value

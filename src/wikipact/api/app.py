@@ -17,7 +17,7 @@ from fastapi.openapi.utils import get_openapi
 
 from wikipact import __version__
 from wikipact.api import account, admin, content, errors, realtime
-from wikipact.api.context import MeterGuard, Services
+from wikipact.api.context import MeterGuard, RefuseNul, Services
 from wikipact.backends import Backends, open_backends
 from wikipact.model.article import Article
 
@@ -48,17 +48,34 @@ def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None =
     ensure_schema(backends.url if backends.is_postgres else backends.sqlite_path())
     errors.install(app)
     app.add_middleware(MeterGuard)
+    app.add_middleware(RefuseNul)
     for module in (content, realtime, account, admin):
         app.include_router(module.router)
     _optional_routers(app)
+    _mount_mcp(app, backends)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    app.state.services.close()
+    try:
+        async with app.state.mcp.run():
+            yield
+    finally:
+        app.state.services.close()
+
+
+def _mount_mcp(app: FastAPI, backends: Backends) -> None:
+    """The MCP server (wikipact.agents) over streamable HTTP at /mcp, the key from each
+    request's ``Authorization: Bearer``; a plain route, so it stays out of the OpenAPI document."""
+    from starlette.routing import Route
+
+    from wikipact.agents import StreamableHTTPEndpoint, bearer_key, build_server
+
+    endpoint = StreamableHTTPEndpoint(build_server(backends, key=bearer_key))
+    app.state.mcp = endpoint
+    app.router.routes.append(Route("/mcp", endpoint, include_in_schema=False))
 
 
 def _optional_routers(app: FastAPI) -> None:

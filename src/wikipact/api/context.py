@@ -262,3 +262,24 @@ def rate_limited(svc: Services, principal: Principal) -> None:
     grant = svc.listing_grant(principal)
     if grant.agreements:
         svc.access.admit(principal, grant.agreement, "meta")
+
+
+class RefuseNul:
+    """400 for a request whose path holds a NUL character (raw or ``%00``): no title or
+    identifier contains one, and PostgreSQL text cannot hold it, so such a request is refused
+    the same on every backend instead of failing in the database. (Query strings are the
+    routes' own: a search query with NUL is searched without it.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path") or b""
+            if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
+                body = b'{"message":"NUL characters are not allowed in paths","status":400}'
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -124,7 +124,7 @@ def agreements_add(
     channel: Annotated[
         list[str],
         typer.Option(
-            "--channel", help="on-demand, snapshots, realtime, search, datasets (repeat)."
+            "--channel", help="on-demand, snapshots, realtime, search, datasets, mcp (repeat)."
         ),
     ],
     use: Annotated[

@@ -7,7 +7,18 @@ import sys
 
 import typer
 
-from wikipact.cli import access, build, db, follow, ingest, inspect, parse, signing, verify
+from wikipact.cli import (
+    access,
+    agents,
+    build,
+    db,
+    follow,
+    ingest,
+    inspect,
+    parse,
+    signing,
+    verify,
+)
 from wikipact.cli import search as search_cli
 from wikipact.cli import snapshot as snapshot_cli
 from wikipact.cli.progress import stderr
@@ -34,6 +45,7 @@ app.command("index")(search_cli.index_command)
 app.command("search")(search_cli.search_command)
 app.add_typer(snapshot_cli.app, name="snapshot")
 app.command("serve")(access.serve_command)
+app.command("mcp")(agents.mcp_command)
 app.add_typer(access.partners_app, name="partners")
 app.add_typer(access.agreements_app, name="agreements")
 app.add_typer(access.keys_app, name="keys")

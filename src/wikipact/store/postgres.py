@@ -559,6 +559,8 @@ class PostgresStore:
     def find(self, title: str, project: str | None = None) -> list[Article]:
         """Live pages with this exact title (underscores read as spaces), in every project."""
         title = title.replace("_", " ").strip()
+        if "\x00" in title:
+            return []  # no title holds NUL (and PostgreSQL text cannot)
         if project:
             rows = self._rows(
                 "SELECT record FROM articles WHERE project=%s AND title=%s AND NOT deleted "
@@ -577,6 +579,8 @@ class PostgresStore:
         """(project, namespace, the stored record's JSON) of live pages with this exact title,
         by project."""
         title = title.replace("_", " ").strip()
+        if "\x00" in title:
+            return []  # no title holds NUL (and PostgreSQL text cannot)
         rows = self._rows(
             "SELECT project, namespace, record FROM articles WHERE title=%s AND NOT deleted "
             'ORDER BY project COLLATE "C", page_id',
