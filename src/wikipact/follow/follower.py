@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,12 +44,13 @@ from typing import Any
 import msgspec
 
 from wikipact import crashpoints
-from wikipact.errors import WikipactError
+from wikipact.errors import ConfigError, WikipactError
 from wikipact.follow.events import MalformedEvent, PageEvent, parse_event
 from wikipact.follow.fetch import ContentSource, FetchedRevision
 from wikipact.follow.pages import raw_page
 from wikipact.follow.signals import signals_for
 from wikipact.model.article import Article
+from wikipact.model.instants import format_instant, parse_instant
 from wikipact.model.raw import RawPage, SiteInfo
 from wikipact.store.base import (
     ArticleStore,
@@ -225,7 +227,11 @@ class Follower:
         carry_on = True
         for message in batch:
             event = self._event(message.data)
-            if event is not None and self.options.once and event.event_time > _iso(self.started):
+            if (
+                event is not None
+                and self.options.once
+                and event.event_time > format_instant(self.started)
+            ):
                 carry_on = False
                 break
             state.events += 1
@@ -239,7 +245,7 @@ class Follower:
         committed = self.clock()
         state.applied += sum(1 for _ in changes)
         state.batches += 1
-        state.last_committed_at = _iso(committed)
+        state.last_committed_at = format_instant(committed)
         state.lags.extend(_lag(e.event_time, committed) for e in events)
         del state.lags[:-LAGS_KEPT]
         state.recent.append((committed.timestamp(), len(batch)))
@@ -285,7 +291,7 @@ class Follower:
         namespaces = self.options.namespaces
         plans: list[tuple[str, PageEvent, int | None]] = []  # (what, event, revision to fetch)
         self._planned = {}  # this batch's page states, as its plans leave them
-        self._histories: dict[tuple[str, int], list[tuple[int, str, str | None]]] = {}
+        self._histories: dict[tuple[str, int], list[tuple[int, str, str | None, int]]] = {}
         for event in events:
             inside = event.namespace in namespaces
             if event.kind == "delete":
@@ -376,7 +382,7 @@ class Follower:
             None if redirect else event.editor_kind,
         )
         if all(h[0] != revision.identifier for h in history):
-            history.append((revision.identifier, revision.timestamp, revision.sha1))
+            history.append((revision.identifier, revision.timestamp, revision.sha1, 0))
         version = msgspec.structs.replace(article.version, verification=signals)
         return msgspec.structs.replace(article, version=version)
 
@@ -483,14 +489,10 @@ def _is_idle(exc: BaseException) -> bool:
     return isinstance(exc, StreamIdle)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _lag(event_time: str, committed: datetime) -> float:
     try:
-        happened = datetime.strptime(event_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
+        happened = parse_instant(event_time, what="event time")
+    except ConfigError:
         return 0.0
     return max(0.0, (committed - happened).total_seconds())
 
@@ -517,9 +519,7 @@ def follow(
     """Follow until the stream ends or idles: ``open_stream(position)`` opens the stream after
     the saved position. A batch whose content the wiki could not serve is retried from its
     position after a growing wait (``on_retry`` hears of each)."""
-    import time as _time
-
-    wait = sleep or _time.sleep
+    wait = sleep or time.sleep
     options = options or FollowOptions()
     delay = 1.0
     while True:
@@ -545,8 +545,7 @@ def status_report(
     moment = now or datetime.now(UTC)
     behind = None
     if state.last_event_time:
-        with_zone = state.last_event_time.replace("Z", "+00:00")
-        behind = round((moment - datetime.fromisoformat(with_zone)).total_seconds(), 3)
+        behind = round((moment - parse_instant(state.last_event_time)).total_seconds(), 3)
     rate = None
     if len(state.recent) >= 2:
         span = state.recent[-1][0] - state.recent[0][0]

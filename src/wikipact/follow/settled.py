@@ -24,8 +24,7 @@ def settled_article(
     the page is old enough and unreverted."""
     project = article.is_part_of.identifier
     history = store.revision_history(project, article.identifier)
-    readable = [h for h in history if store.revision_text(project, h[0]) is not None]
-    chosen = settled_revision(readable, min_age, now)
+    chosen = settled_revision(history, min_age, now)
     if chosen is None:
         return None
     if chosen == article.version.identifier:
@@ -34,7 +33,7 @@ def settled_article(
     text = store.revision_text(project, chosen)
     if site is None or text is None:
         return None
-    (timestamp,) = [at for rev, at, _ in history if rev == chosen]
+    (timestamp,) = [h[1] for h in history if h[0] == chosen]
     editors = {rev: editor for rev, _, editor in store.revisions(project, article.identifier)}
     name = editors.get(chosen) or None
     revision = RawRevision(

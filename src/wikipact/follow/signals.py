@@ -19,8 +19,10 @@ from datetime import datetime, timedelta
 
 from wikipact.model.article import Verification
 from wikipact.model.instants import parse_instant
+from wikipact.store.hiding import HIDDEN_BITS
 
-History = Sequence[tuple[int, str, str | None]]  # (revision id, timestamp, sha1), oldest first
+# (revision id, timestamp, sha1, hidden bits), oldest first: ArticleStore.revision_history
+History = Sequence[tuple[int, str, str | None, int]]
 DAY = timedelta(hours=24)
 
 
@@ -40,12 +42,12 @@ def signals_for(
         since = int((moment - parse_instant(earlier[-1][1], what="timestamp")).total_seconds())
     reverts_to = None
     if sha1 and earlier and earlier[-1][2] != sha1:  # its parent's text: a null edit
-        for rev, _, digest in reversed(earlier[:-1]):
+        for rev, _, digest, _ in reversed(earlier[:-1]):
             if digest == sha1:
                 reverts_to = rev
                 break
     recent = 1 + sum(
-        1 for _, at, _ in earlier if moment - parse_instant(at, what="timestamp") < DAY
+        1 for _, at, _, _ in earlier if moment - parse_instant(at, what="timestamp") < DAY
     )
     return Verification(
         editor_kind=editor_kind,
@@ -60,21 +62,24 @@ def reverted(history: History) -> set[int]:
     """Ids of the revisions an identity revert undid."""
     ordered = sorted(history, key=lambda h: h[0])
     undone: set[int] = set()
-    for index, (_, _, sha1) in enumerate(ordered):
+    for index, (_, _, sha1, _) in enumerate(ordered):
         if not sha1 or index == 0 or ordered[index - 1][2] == sha1:
             continue  # no text known, or its parent's text: a null edit reverts nothing
         for back in range(index - 2, -1, -1):
             if ordered[back][2] == sha1:
-                undone.update(rev for rev, _, _ in ordered[back + 1 : index])
+                undone.update(rev for rev, _, _, _ in ordered[back + 1 : index])
                 break
     return undone
 
 
 def settled_revision(history: History, min_age: timedelta, now: datetime) -> int | None:
-    """The newest revision at least ``min_age`` old at ``now`` that was not reverted."""
+    """The newest revision at least ``min_age`` old at ``now`` that was not reverted and whose
+    text is not hidden."""
     undone = reverted(history)
     cutoff = now - min_age
-    for rev, at, _ in sorted(history, key=lambda h: h[0], reverse=True):
+    for rev, at, _, hidden in sorted(history, key=lambda h: h[0], reverse=True):
+        if hidden & HIDDEN_BITS["text"]:
+            continue
         if rev not in undone and parse_instant(at, what="timestamp") <= cutoff:
             return rev
     return None

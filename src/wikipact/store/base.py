@@ -214,9 +214,11 @@ class ArticleStore(Protocol):
 
     def revision_text(self, project: str, revision_id: int) -> str | None: ...
 
-    def revision_history(self, project: str, page_id: int) -> list[tuple[int, str, str | None]]:
-        """(revision id, timestamp, SHA-1 of the text) of every stored revision, oldest first
-        (the verification signals and the settled view are computed from it)."""
+    def revision_history(
+        self, project: str, page_id: int
+    ) -> list[tuple[int, str, str | None, int]]:
+        """(revision id, timestamp, SHA-1 of the text, hidden bits) of every stored revision,
+        oldest first (the verification signals and the settled view are computed from it)."""
         ...
 
     def errors_of_run(self, run_id: int) -> list[tuple[str, str]]: ...

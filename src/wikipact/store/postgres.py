@@ -219,7 +219,7 @@ class PostgresStore:
             cur = conn.cursor()
             cur.executemany(_INSERT_REVISION, revisions)
             result.revisions_added += max(cur.rowcount, 0)
-        hidden = self._hidden(conn, batch)
+        hidden = self._hidden(conn, batch, {(r[0], r[2]) for r in revisions})
         last_cursor, now = self._lock_changes(conn)
         state_of = dict(zip(keys, self._state(conn, by_project, keys), strict=True))
         articles: dict[tuple[str, int], tuple[Any, ...]] = {}
@@ -292,13 +292,16 @@ class PostgresStore:
         return rows
 
     @staticmethod
-    def _hidden(conn: Any, batch: Sequence[tuple[RawPage, Article]]) -> dict[tuple[str, int], int]:
-        """Hidden-field bits of the batch's current revisions that have any."""
+    def _hidden(
+        conn: Any, batch: Sequence[tuple[RawPage, Article]], new: set[tuple[str, int]]
+    ) -> dict[tuple[str, int], int]:
+        """Hidden-field bits of the batch's current revisions that have any (revisions ``new``
+        to the store, just inserted, have none: they are not asked for)."""
         by_project: dict[str, list[int]] = {}
         for _raw, article in batch:
-            by_project.setdefault(article.is_part_of.identifier, []).append(
-                article.version.identifier
-            )
+            key = (article.is_part_of.identifier, article.version.identifier)
+            if key not in new:
+                by_project.setdefault(key[0], []).append(key[1])
         found: dict[tuple[str, int], int] = {}
         for project, ids in by_project.items():
             for revision_id, bits in conn.execute(
@@ -639,11 +642,13 @@ class PostgresStore:
             )
         ]
 
-    def revision_history(self, project: str, page_id: int) -> list[tuple[int, str, str | None]]:
+    def revision_history(
+        self, project: str, page_id: int
+    ) -> list[tuple[int, str, str | None, int]]:
         return [
-            (int(r[0]), r[1], r[2])
+            (int(r[0]), r[1], r[2], int(r[3]))
             for r in self._rows(
-                "SELECT revision_id, timestamp, sha1 FROM revisions WHERE project=%s AND "
+                "SELECT revision_id, timestamp, sha1, hidden FROM revisions WHERE project=%s AND "
                 "page_id=%s ORDER BY revision_id",
                 (project, page_id),
             )

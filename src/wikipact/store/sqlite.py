@@ -333,6 +333,7 @@ class SQLiteStore:
     ) -> None:
         project = article.is_part_of.identifier
         conn = self.conn
+        inserted = set()  # revisions new to the store: nothing of them was hidden
         for rev in raw.revisions:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO revisions(project, page_id, revision_id, parent_id, "
@@ -351,6 +352,8 @@ class SQLiteStore:
                 ),
             )
             result.revisions_added += cur.rowcount
+            if cur.rowcount:
+                inserted.add(rev.identifier)
         row = conn.execute(
             "SELECT revision_id, redirect_target, deleted FROM articles "
             "WHERE project=? AND page_id=?",
@@ -361,9 +364,12 @@ class SQLiteStore:
         if row is not None and new_rev <= row[0] and (not row[2] or not revive):
             result.unchanged += 1  # same or older revision: history grows, current stays
             return
-        hidden = conn.execute(
-            "SELECT hidden FROM revisions WHERE project=? AND revision_id=?", (project, new_rev)
-        ).fetchone()
+        hidden = None
+        if new_rev not in inserted:
+            hidden = conn.execute(
+                "SELECT hidden FROM revisions WHERE project=? AND revision_id=?",
+                (project, new_rev),
+            ).fetchone()
         if hidden is not None and hidden[0]:
             if hidden[0] & HIDDEN_BITS["text"]:
                 result.unchanged += 1  # its text was taken down: it never comes back
@@ -561,11 +567,13 @@ class SQLiteStore:
             )
         ]
 
-    def revision_history(self, project: str, page_id: int) -> list[tuple[int, str, str | None]]:
+    def revision_history(
+        self, project: str, page_id: int
+    ) -> list[tuple[int, str, str | None, int]]:
         return [
-            (int(r[0]), r[1], r[2])
+            (int(r[0]), r[1], r[2], int(r[3]))
             for r in self._rows(
-                "SELECT revision_id, timestamp, sha1 FROM revisions INDEXED BY revisions_by_page "
+                "SELECT revision_id, timestamp, sha1, hidden FROM revisions INDEXED BY revisions_by_page "
                 "WHERE project=? AND page_id=? ORDER BY revision_id",
                 (project, page_id),
             )
