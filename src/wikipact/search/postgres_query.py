@@ -39,6 +39,7 @@ from wikipact.search._text import CLOSE, ELLIPSIS, OPEN, cjk_snippet
 from wikipact.search.postgres_text import SIMPLE, cjk_tsquery, tsquery_text
 from wikipact.search.records import MAX_LIMIT, Passage, PassageCitation
 from wikipact.search.terms import Term, query_terms
+from wikipact.store.pools import connection_pool
 
 TITLE_WEIGHT = 5.0
 RANK_NORMALIZATION = 1  # ts_rank_cd: divide by 1 + log(number of words)
@@ -212,22 +213,13 @@ class PostgresPassageIndex:
     of read-only connections (safe to share between threads)."""
 
     def __init__(self, url: str, *, max_connections: int = POOL_CONNECTIONS) -> None:
-        _pg.psycopg()
-        import psycopg_pool
-
+        _pg.psycopg()  # a clear error when the driver is missing
         self.url = url
-
-        def configure(conn: Any) -> None:
-            conn.execute(_pg.READ_ONLY_SESSION)
-
-        self.pool = psycopg_pool.ConnectionPool(
+        self.pool = connection_pool(
             url,
-            min_size=1,
-            max_size=max(1, max_connections),
-            kwargs={"autocommit": True, "connect_timeout": 10},
-            configure=configure,
             name="wikipact-search",
-            open=True,
+            max_connections=max_connections,
+            read_only=_pg.READ_ONLY_SESSION,
         )
 
     def search(

@@ -18,6 +18,7 @@ from wikipact.errors import ConfigError, StoreError
 from wikipact.snapshots.registry_sqlite import COLUMNS
 from wikipact.snapshots.schema import SNAPSHOTS
 from wikipact.store.migrations import migrate, version_in_force
+from wikipact.store.pools import READ_ONLY, connection_pool
 from wikipact.store.urls import redact
 
 TEXT_COLUMNS = frozenset(
@@ -92,22 +93,10 @@ class PostgresRegistry:
     threads); the tables are never created by it."""
 
     def __init__(self, url: str, *, max_connections: int = 4) -> None:
-        _psycopg()
-        import psycopg_pool
-
+        _psycopg()  # a clear error when the driver is missing
         self.url = url
-
-        def configure(conn: Any) -> None:
-            conn.execute("SET default_transaction_read_only = on")
-
-        self.pool = psycopg_pool.ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max(1, max_connections),
-            kwargs={"autocommit": True, "connect_timeout": 10},
-            configure=configure,
-            name="wikipact-registry",
-            open=True,
+        self.pool = connection_pool(
+            url, name="wikipact-registry", max_connections=max_connections, read_only=READ_ONLY
         )
 
     def close(self) -> None:

@@ -74,6 +74,7 @@ from wikipact.store.base import (
 )
 from wikipact.store.hiding import HIDDEN_BITS, hidden_bits, without_hidden
 from wikipact.store.migrations import migrate, version_in_force
+from wikipact.store.pools import READ_ONLY, connection_pool
 from wikipact.store.schema import STORE
 from wikipact.store.urls import redact
 
@@ -125,7 +126,7 @@ class PostgresStore:
         max_connections: int = 4,
         connect_timeout: float = 10.0,
     ) -> None:
-        psycopg, psycopg_pool = _psycopg()
+        psycopg, _ = _psycopg()  # also checks psycopg_pool is installed
         self._psycopg = psycopg
         self.url = url
         self.readonly = readonly
@@ -144,18 +145,12 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"{self._label}: not a usable wikipact store ({exc})") from None
 
-        def configure(conn: Any) -> None:
-            if readonly:
-                conn.execute("SET default_transaction_read_only = on")
-
-        self.pool = psycopg_pool.ConnectionPool(
+        self.pool = connection_pool(
             url,
-            min_size=1,
-            max_size=max(1, max_connections),
-            kwargs={"autocommit": True, "connect_timeout": connect_timeout},
-            configure=configure,
             name="wikipact-store",
-            open=True,
+            max_connections=max_connections,
+            read_only=READ_ONLY if readonly else None,
+            connect_timeout=connect_timeout,
         )
 
     # -- schema ------------------------------------------------------------------------------
