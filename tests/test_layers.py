@@ -71,6 +71,8 @@ def test_only_backends_touch_a_database() -> None:
         ("datasets/", ("wikipact.api", "wikipact.cli")),
         ("run/", ("wikipact.api", "wikipact.cli")),
         ("agents/", ("wikipact.api", "wikipact.cli", "fastapi")),
+        ("enterprise/", ("wikipact.api", "wikipact.cli", "wikipact.access", "wikipact.run",
+                         "fastapi", "starlette")),
         ("api/", ("wikipact.cli",)),
     ],
 )  # fmt: skip

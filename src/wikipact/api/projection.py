@@ -40,12 +40,17 @@ def _same(value: Any, wanted: Any) -> bool:
 
 
 def project(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """Only the given dot paths of ``record`` (unknown paths are left out, not errors)."""
+    """Only the given dot paths of ``record`` (unknown paths are left out, not errors);
+    ``event.*`` is the whole ``event`` object, as Enterprise's wildcard says."""
     if not fields:
         return record
     out: dict[str, Any] = {}
     for field in fields[:MAX_FIELDS]:
-        _copy(record, out, field.split("."))
+        path = field.removesuffix(".*").split(".")
+        if path and path != ["*"]:
+            _copy(record, out, path)
+        elif path == ["*"]:
+            return record
     return out
 
 

@@ -1,34 +1,49 @@
-"""Snapshots and dataset builds: list, describe, and download with Range, ETag and HEAD.
+"""Snapshots, their chunks, Structured Contents snapshots and dataset builds: list, describe,
+and download with Range, ETag and HEAD, on Wikimedia Enterprise's paths and in its shapes.
 
-Files are found through the registry by identifier and opened only through
-``registry.snapshot_file`` (under the snapshots root): nothing from the URL becomes a path. A
-snapshot needs the ``snapshots`` channel and a dataset the ``datasets`` channel, for every project
-it holds; a file private to another partner is "not found".
+Identifiers: a snapshot is asked for by Enterprise's stable name (``enwiki_namespace_0``, the
+newest file of that name the caller may see) or by its dated identifier
+(``enwiki_namespace_0_20250126``); its chunks are ``<that identifier>_chunk_<k>``. Lists show
+each name once, by its stable name, with ``dated_identifier`` as a wikipact addition.
+
+Files are found through the registry and opened only through ``registry.snapshot_file`` (under
+the snapshots root): nothing from the URL becomes a path. A snapshot needs the ``snapshots``
+channel and a dataset the ``datasets`` channel, for every project it holds; a file private to
+another partner is "not found".
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import Response
 
 from wikipact.access import Principal
 from wikipact.access.entitlement import Grant
+from wikipact.api import files
 from wikipact.api.context import Caller, Meter, Services, rate_limited, services
-from wikipact.api.errors import error
+from wikipact.api.query import ListQuery, apply, apply_one, from_params
 from wikipact.errors import ForbiddenError, NotFoundError
-from wikipact.snapshots import ranges, registry
+from wikipact.snapshots import registry
 
 router = APIRouter(prefix="/v2")
-CHANNEL = {"snapshot": "snapshots", "dataset": "datasets"}
+CHANNEL = {
+    "snapshot": "snapshots",
+    "structured": "snapshots",
+    "chunk": "snapshots",
+    "dataset": "datasets",
+}
 Identifier = Annotated[str, Path(max_length=200, description="Snapshot identifier")]
-
-
-def _root(svc: Services) -> Any:
-    return svc.snapshots_root
+ChunkId = Annotated[str, Path(max_length=220, description="Chunk identifier")]
+QueryBody = Annotated[ListQuery | None, Body()]
+FieldsParam = Annotated[list[str] | None, Query(description="Dot paths to return")]
+FiltersParam = Annotated[
+    list[str] | None, Query(description="field:value, e.g. is_part_of.identifier:enwiki")
+]
+_CHUNK = re.compile(r"(.+)_chunk_([0-9]{1,6})")
 
 
 def _covers(grant: Grant, snapshot: registry.Snapshot) -> bool:
@@ -43,45 +58,271 @@ def _covers(grant: Grant, snapshot: registry.Snapshot) -> bool:
     return True
 
 
-def _visible(svc: Services, principal: Principal) -> list[registry.Snapshot]:
+def _visible(svc: Services, principal: Principal, kinds: tuple[str, ...]) -> list[Any]:
+    """Files of these kinds the caller may download, newest first within a name."""
     if principal.partner is None:
         return []
-    found = svc.registry.list(owner=principal.partner)
     grants = {kind: svc.listing_grant(principal, channel) for kind, channel in CHANNEL.items()}
-    return [s for s in found if _covers(grants[s.kind], s)]
+    return [
+        s
+        for s in svc.registry.list(owner=principal.partner)
+        if s.kind in kinds and _covers(grants[s.kind], s)
+    ]
 
 
-def _find(svc: Services, principal: Principal, identifier: str) -> registry.Snapshot:
-    """The snapshot if the caller may see it; 'not found' for anything else."""
+def _newest_per_name(found: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    out = []
+    for snapshot in found:  # the registry lists newest first within a name
+        if snapshot.kind == "dataset" or snapshot.name not in seen:
+            seen.add(snapshot.name)
+            out.append(snapshot)
+    return out
+
+
+def _find(svc: Services, principal: Principal, identifier: str, kinds: tuple[str, ...]) -> Any:
+    """The file a caller asks for, by dated identifier or stable name; 'not found' for anything
+    it may not see."""
     snapshot = svc.registry.get(identifier)
-    if (
-        snapshot is None
-        or principal.partner is None
-        or snapshot.owner not in (None, principal.partner)
-    ):
+    if snapshot is not None and snapshot.kind in kinds:
+        if (
+            principal.partner is not None
+            and snapshot.owner in (None, principal.partner)
+            and _covers(svc.listing_grant(principal, CHANNEL[snapshot.kind]), snapshot)
+        ):
+            return snapshot
         raise NotFoundError(f"no snapshot {identifier!r}")
-    if not _covers(svc.listing_grant(principal, CHANNEL[snapshot.kind]), snapshot):
-        raise NotFoundError(f"no snapshot {identifier!r}")
-    return snapshot
+    for candidate in _visible(svc, principal, kinds):
+        if candidate.kind != "dataset" and candidate.name == identifier:
+            return candidate
+    raise NotFoundError(f"no snapshot {identifier!r}")
 
 
-def _describe(snapshot: registry.Snapshot) -> dict[str, Any]:
-    return {
-        "identifier": snapshot.identifier,
+def _find_chunk(
+    svc: Services, principal: Principal, identifier: str, chunk: str, kinds: tuple[str, ...]
+) -> tuple[Any, Any]:
+    """(the snapshot, its chunk) for ``<identifier>_chunk_<k>``."""
+    parent = _find(svc, principal, identifier, kinds)
+    match = _CHUNK.fullmatch(chunk)
+    if match is None or match.group(1) != identifier:
+        raise NotFoundError(f"no chunk {chunk!r} of snapshot {identifier!r}")
+    chunks = svc.registry.chunks(parent.identifier)
+    k = int(match.group(2))
+    if k >= len(chunks):
+        raise NotFoundError(f"no chunk {chunk!r} of snapshot {identifier!r}")
+    return parent, chunks[k]
+
+
+def describe(snapshot: Any, identifier: str | None = None) -> dict[str, Any]:
+    """A file's metadata in Enterprise's shape (``version`` is the file's SHA-256, ``size`` in
+    MB) with wikipact's additions (exact ``bytes``, ``records``, ``sha256`` ...)."""
+    out: dict[str, Any] = {
+        "identifier": identifier or snapshot.identifier,
+        "version": snapshot.sha256,
+        "date_modified": snapshot.date_modified or snapshot.created_at,
+    }
+    if len(snapshot.projects) == 1:
+        out["is_part_of"] = {"identifier": snapshot.projects[0]}
+    if snapshot.in_language:
+        out["in_language"] = {"identifier": snapshot.in_language}
+    if snapshot.namespace is not None:
+        out["namespace"] = {"identifier": snapshot.namespace}
+    out["size"] = {"value": round(snapshot.size / 1_000_000, 6), "unit_text": "MB"}
+    out |= {
         "kind": snapshot.kind,
         "name": snapshot.name,
-        "is_part_of": [{"identifier": p} for p in snapshot.projects],
-        "namespace": {"identifier": snapshot.namespace} if snapshot.namespace is not None else None,
-        "in_language": {"identifier": snapshot.in_language} if snapshot.in_language else None,
-        "date_modified": snapshot.date_modified,
-        "date_created": snapshot.created_at,
-        "size": {"value": snapshot.size, "unit_text": "B"},
+        "dated_identifier": snapshot.identifier,
+        "projects": list(snapshot.projects),
+        "bytes": snapshot.size,
         "records": snapshot.records,
         "sha256": snapshot.sha256,
+        "date_created": snapshot.created_at,
         "change_cursor": snapshot.change_cursor,
         "private": snapshot.owner is not None,
-        "url": f"/v2/snapshots/{snapshot.identifier}/download",
     }
+    return out
+
+
+def _with_chunks(svc: Services, snapshot: Any, identifier: str) -> dict[str, Any]:
+    out = describe(snapshot, identifier)
+    if snapshot.kind != "dataset":
+        count = len(svc.registry.chunks(snapshot.identifier))
+        out["chunks"] = [f"{identifier}_chunk_{k}" for k in range(count)]
+    return out
+
+
+def _json(data: Any) -> Response:
+    return Response(msgspec.json.encode(data), media_type="application/json")
+
+
+def _partner(principal: Principal) -> None:
+    if principal.partner is None:
+        raise ForbiddenError("admin keys manage accounts; deliveries need a partner key")
+
+
+# -- listing and describing ----------------------------------------------------------------
+
+
+def _list(
+    request: Request,
+    principal: Principal,
+    kinds: tuple[str, ...],
+    query: ListQuery | None,
+    project: str | None = None,
+) -> Response:
+    svc = services(request)
+    _partner(principal)
+    rate_limited(svc, principal)
+    found = [
+        s
+        for s in _newest_per_name(_visible(svc, principal, kinds))
+        if project is None or project in s.projects
+    ]
+    items = [_with_chunks(svc, s, s.identifier if s.kind == "dataset" else s.name) for s in found]
+    return _json(apply(items, query))
+
+
+def _one(
+    request: Request,
+    principal: Principal,
+    identifier: str,
+    kinds: tuple[str, ...],
+    query: ListQuery | None,
+) -> Response:
+    svc = services(request)
+    rate_limited(svc, principal)
+    snapshot = _find(svc, principal, identifier, kinds)
+    return _json(apply_one(_with_chunks(svc, snapshot, identifier), query))
+
+
+def _chunks(
+    request: Request, principal: Principal, identifier: str, query: ListQuery | None
+) -> Response:
+    svc = services(request)
+    rate_limited(svc, principal)
+    parent = _find(svc, principal, identifier, ("snapshot", "structured"))
+    items = [
+        describe(c, f"{identifier}_chunk_{k}")
+        for k, c in enumerate(svc.registry.chunks(parent.identifier))
+    ]
+    return _json(apply(items, query))
+
+
+def _chunk(
+    request: Request, principal: Principal, identifier: str, chunk: str, query: ListQuery | None
+) -> Response:
+    svc = services(request)
+    rate_limited(svc, principal)
+    _, found = _find_chunk(svc, principal, identifier, chunk, ("snapshot", "structured"))
+    return _json(apply_one(describe(found, chunk), query))
+
+
+# -- downloads -----------------------------------------------------------------------------
+
+
+def _kept(svc: Services, snapshot: Any, filename: str) -> files.KeptFile:
+    return files.KeptFile(
+        path=registry.snapshot_file(svc.snapshots_root, snapshot),
+        size=snapshot.size,
+        sha256=snapshot.sha256,
+        filename=f"{filename}.tar.gz",
+        modified=snapshot.created_at,
+        records=snapshot.records,
+        metered_as=snapshot.identifier,
+    )
+
+
+def _head(request: Request, principal: Principal, snapshot: Any, filename: str) -> Response:
+    svc = services(request)
+    svc.grant(principal, CHANNEL[snapshot.kind])
+    rate_limited(svc, principal)
+    return files.head(_kept(svc, snapshot, filename))
+
+
+def _download(
+    request: Request,
+    principal: Principal,
+    snapshot: Any,
+    filename: str,
+    headers: tuple[str | None, str | None, str | None],
+) -> Response:
+    svc = services(request)
+    project = ",".join(snapshot.projects)
+
+    def meter() -> Meter:
+        return Meter(
+            request,
+            principal,
+            channel=CHANNEL[snapshot.kind],
+            project=snapshot.projects[0] if len(snapshot.projects) == 1 else None,
+        )
+
+    return files.download(_kept(svc, snapshot, filename), meter, project, *headers)
+
+
+# -- routes: Structured Contents snapshots (before /snapshots/{identifier}) -------------------
+
+
+STRUCTURED = ("structured",)
+
+
+@router.get("/snapshots/structured-contents", summary="Structured Contents snapshots")
+def list_structured(
+    request: Request, principal: Caller, fields: FieldsParam = None, filters: FiltersParam = None
+) -> Response:
+    return _list(request, principal, STRUCTURED, from_params(fields, filters))
+
+
+@router.post("/snapshots/structured-contents", summary="Structured Contents snapshots (POST)")
+def post_list_structured(request: Request, principal: Caller, query: QueryBody = None) -> Response:
+    return _list(request, principal, STRUCTURED, query)
+
+
+@router.get("/snapshots/structured-contents/{identifier}", summary="A Structured Contents snapshot")
+def get_structured(
+    request: Request, principal: Caller, identifier: Identifier, fields: FieldsParam = None
+) -> Response:
+    return _one(request, principal, identifier, STRUCTURED, from_params(fields, None))
+
+
+@router.post("/snapshots/structured-contents/{identifier}", summary="The same (POST)")
+def post_structured(
+    request: Request, principal: Caller, identifier: Identifier, query: QueryBody = None
+) -> Response:
+    return _one(request, principal, identifier, STRUCTURED, query)
+
+
+@router.head(
+    "/snapshots/structured-contents/{identifier}/download",
+    responses=files.DOWNLOAD_RESPONSES,
+    summary="Size and ETag",
+)
+def head_structured(request: Request, principal: Caller, identifier: Identifier) -> Response:
+    snapshot = _find(services(request), principal, identifier, STRUCTURED)
+    return _head(request, principal, snapshot, identifier)
+
+
+@router.get(
+    "/snapshots/structured-contents/{identifier}/download",
+    responses=files.DOWNLOAD_RESPONSES,
+    summary="Download a Structured Contents snapshot (tar.gz of NDJSON); Range supported",
+)
+def download_structured(
+    request: Request,
+    principal: Caller,
+    identifier: Identifier,
+    range_: files.RangeHeader = None,
+    if_range: files.IfRange = None,
+    if_none_match: files.IfNoneMatch = None,
+) -> Response:
+    snapshot = _find(services(request), principal, identifier, STRUCTURED)
+    headers = (range_, if_range, if_none_match)
+    return _download(request, principal, snapshot, identifier, headers)
+
+
+# -- routes: snapshots, datasets and chunks ---------------------------------------------------
+
+FILES = ("snapshot", "dataset")
 
 
 @router.get("/snapshots", summary="Snapshots and dataset builds the caller may download")
@@ -89,114 +330,121 @@ def list_snapshots(
     request: Request,
     principal: Caller,
     project: Annotated[str | None, Query(max_length=100)] = None,
+    fields: FieldsParam = None,
+    filters: FiltersParam = None,
 ) -> Response:
-    svc = services(request)
-    if principal.partner is None:
-        raise ForbiddenError("admin keys manage accounts; deliveries need a partner key")
-    rate_limited(svc, principal)
-    found = [s for s in _visible(svc, principal) if project is None or project in s.projects]
-    return Response(
-        msgspec.json.encode([_describe(s) for s in found]), media_type="application/json"
-    )
+    return _list(request, principal, FILES, from_params(fields, filters), project)
 
 
-@router.get("/snapshots/{identifier}", summary="One snapshot's metadata (size, sha256, records)")
-def get_snapshot(request: Request, principal: Caller, identifier: Identifier) -> Response:
-    svc = services(request)
-    rate_limited(svc, principal)
-    snapshot = _find(svc, principal, identifier)
-    return Response(msgspec.json.encode(_describe(snapshot)), media_type="application/json")
+@router.post("/snapshots", summary="Snapshots and dataset builds (POST with a JSON body)")
+def post_list_snapshots(request: Request, principal: Caller, query: QueryBody = None) -> Response:
+    return _list(request, principal, FILES, query)
 
 
-def _headers(snapshot: registry.Snapshot) -> dict[str, str]:
-    modified = datetime.fromisoformat(snapshot.created_at.replace("Z", "+00:00"))
-    return {
-        "Accept-Ranges": "bytes",
-        "ETag": ranges.etag(snapshot),
-        "Last-Modified": ranges.http_date(modified),
-        "Content-Disposition": f'attachment; filename="{snapshot.identifier}.tar.gz"',
-        "X-Checksum-Sha256": snapshot.sha256,
-    }
+@router.get("/snapshots/{identifier}", summary="One snapshot's metadata (size, version, chunks)")
+def get_snapshot(
+    request: Request, principal: Caller, identifier: Identifier, fields: FieldsParam = None
+) -> Response:
+    return _one(request, principal, identifier, FILES, from_params(fields, None))
 
 
-DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The whole file", "content": {"application/gzip": {}}},
-    206: {"description": "The requested byte range", "content": {"application/gzip": {}}},
-    304: {"description": "Not modified (If-None-Match)"},
-    416: {"description": "Range not satisfiable"},
-}
+@router.post("/snapshots/{identifier}", summary="One snapshot's metadata (POST)")
+def post_snapshot(
+    request: Request, principal: Caller, identifier: Identifier, query: QueryBody = None
+) -> Response:
+    return _one(request, principal, identifier, FILES, query)
 
 
 @router.head(
-    "/snapshots/{identifier}/download", responses=DOWNLOAD_RESPONSES, summary="Size and ETag"
+    "/snapshots/{identifier}/download", responses=files.DOWNLOAD_RESPONSES, summary="Size and ETag"
 )
 def head_download(request: Request, principal: Caller, identifier: Identifier) -> Response:
-    svc = services(request)
-    snapshot = _find(svc, principal, identifier)
-    svc.grant(principal, CHANNEL[snapshot.kind])
-    rate_limited(svc, principal)
-    registry.snapshot_file(_root(svc), snapshot)
-    headers = _headers(snapshot) | {"Content-Length": str(snapshot.size)}
-    return Response(status_code=200, headers=headers, media_type="application/gzip")
+    snapshot = _find(services(request), principal, identifier, FILES)
+    return _head(request, principal, snapshot, identifier)
 
 
 @router.get(
     "/snapshots/{identifier}/download",
-    responses=DOWNLOAD_RESPONSES,
+    responses=files.DOWNLOAD_RESPONSES,
     summary="Download a snapshot (tar.gz of NDJSON); Range and If-Range supported",
 )
 def download(
     request: Request,
     principal: Caller,
     identifier: Identifier,
-    range_: Annotated[str | None, Header(alias="Range", max_length=200)] = None,
-    if_range: Annotated[str | None, Header(max_length=200)] = None,
-    if_none_match: Annotated[str | None, Header(max_length=2000)] = None,
+    range_: files.RangeHeader = None,
+    if_range: files.IfRange = None,
+    if_none_match: files.IfNoneMatch = None,
+) -> Response:
+    snapshot = _find(services(request), principal, identifier, FILES)
+    headers = (range_, if_range, if_none_match)
+    return _download(request, principal, snapshot, identifier, headers)
+
+
+@router.get("/snapshots/{identifier}/chunks", summary="A snapshot's chunks")
+def list_chunks(
+    request: Request, principal: Caller, identifier: Identifier, fields: FieldsParam = None
+) -> Response:
+    return _chunks(request, principal, identifier, from_params(fields, None))
+
+
+@router.post("/snapshots/{identifier}/chunks", summary="A snapshot's chunks (POST)")
+def post_list_chunks(
+    request: Request, principal: Caller, identifier: Identifier, query: QueryBody = None
+) -> Response:
+    return _chunks(request, principal, identifier, query)
+
+
+@router.get("/snapshots/{identifier}/chunks/{chunk}", summary="One chunk's metadata")
+def get_chunk(
+    request: Request,
+    principal: Caller,
+    identifier: Identifier,
+    chunk: ChunkId,
+    fields: FieldsParam = None,
+) -> Response:
+    return _chunk(request, principal, identifier, chunk, from_params(fields, None))
+
+
+@router.post("/snapshots/{identifier}/chunks/{chunk}", summary="One chunk's metadata (POST)")
+def post_chunk(
+    request: Request,
+    principal: Caller,
+    identifier: Identifier,
+    chunk: ChunkId,
+    query: QueryBody = None,
+) -> Response:
+    return _chunk(request, principal, identifier, chunk, query)
+
+
+@router.head(
+    "/snapshots/{identifier}/chunks/{chunk}/download",
+    responses=files.DOWNLOAD_RESPONSES,
+    summary="A chunk's size and ETag",
+)
+def head_chunk(
+    request: Request, principal: Caller, identifier: Identifier, chunk: ChunkId
 ) -> Response:
     svc = services(request)
-    snapshot = _find(svc, principal, identifier)
-    headers = _headers(snapshot)
-    if ranges.if_none_match(if_none_match, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    project = ",".join(snapshot.projects)
-    meter = Meter(request, principal, channel=CHANNEL[snapshot.kind], project=snapshot.project)
-    try:
-        path = registry.snapshot_file(_root(svc), snapshot)
-        span = None
-        if range_ is not None and ranges.if_range_matches(if_range, headers["ETag"]):
-            try:
-                span = ranges.parse_range(range_, snapshot.size)
-            except ranges.MalformedRange:
-                span = None  # RFC 9110: an invalid Range is ignored
-    except ranges.RangeNotSatisfiable as exc:
-        meter.finish(416, project=project)
-        return error(416, str(exc), {"Content-Range": f"bytes */{snapshot.size}"})
-    except BaseException:
-        meter.finish(500, project=project)
-        raise
-    start, end = span if span is not None else (0, snapshot.size - 1)
-    length = end - start + 1
-    headers["Content-Length"] = str(length)
-    status = 200
-    if span is not None:
-        status = 206
-        headers["Content-Range"] = ranges.content_range(start, end, snapshot.size)
+    _, found = _find_chunk(svc, principal, identifier, chunk, ("snapshot", "structured"))
+    return _head(request, principal, found, chunk)
 
-    def body() -> Any:
-        sent = 0
-        try:
-            for chunk in ranges.iter_file(path, start, end):
-                sent += len(chunk)
-                yield chunk
-        finally:
-            meter.finish(
-                status if sent == length else 499,
-                project=project,
-                articles=snapshot.records if start == 0 and sent == length else 0,
-                bytes_sent=sent,
-                snapshot=snapshot.identifier if start == 0 else None,
-            )
 
-    return StreamingResponse(
-        body(), status_code=status, headers=headers, media_type="application/gzip"
-    )
+@router.get(
+    "/snapshots/{identifier}/chunks/{chunk}/download",
+    responses=files.DOWNLOAD_RESPONSES,
+    summary="Download a chunk (tar.gz of NDJSON); Range supported",
+)
+def download_chunk(
+    request: Request,
+    principal: Caller,
+    identifier: Identifier,
+    chunk: ChunkId,
+    range_: files.RangeHeader = None,
+    if_range: files.IfRange = None,
+    if_none_match: files.IfNoneMatch = None,
+) -> Response:
+    svc = services(request)
+    _, found = _find_chunk(svc, principal, identifier, chunk, ("snapshot", "structured"))
+    headers = (range_, if_range, if_none_match)
+    return _download(request, principal, found, chunk, headers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
@@ -32,6 +32,28 @@ class ChangeEvent:
     redirect_target: str | None
     recorded_at: str
     source: str
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the store knows of a page beyond its record: when it was created, the revision
+    before the current one, and the titles that redirect to it (Enterprise's ``date_created``,
+    ``previous_version``, ``date_previously_modified`` and ``redirects``)."""
+
+    date_created: str | None = None  # the first revision's time, when it is stored
+    previous_identifier: int | None = None
+    previous_timestamp: str | None = None  # None when the previous revision is not stored
+    previous_characters: int | None = None  # None when not stored or its text is hidden
+    redirects: tuple[str, ...] = ()
+    hidden: int = 0  # the current revision's hidden fields (1 text, 2 editor, 4 comment)
+
+
+def creation_time(first_revisions: Sequence[Sequence[Any]]) -> str | None:
+    """A page's creation time from its first two stored revisions' (timestamp, parent id): the
+    first one's, when it has no parent and a later one is stored too (a single stored revision
+    may be the newest of a current-only dump, whose parent ids older exports leave out)."""
+    first = first_revisions
+    return str(first[0][0]) if len(first) == 2 and not first[0][1] else None
 
 
 @dataclass
@@ -219,6 +241,14 @@ class ArticleStore(Protocol):
     ) -> list[tuple[int, str, str | None, int]]:
         """(revision id, timestamp, SHA-1 of the text, hidden bits) of every stored revision,
         oldest first (the verification signals and the settled view are computed from it)."""
+        ...
+
+    def page_facts(
+        self, project: str, page_id: int, title: str, revision_id: int, parent_id: int | None
+    ) -> PageFacts:
+        """Creation time, the current revision's hidden fields, the previous revision
+        (``parent_id``) and the live redirects to ``title``, from the stored revisions and
+        pages."""
         ...
 
     def errors_of_run(self, run_id: int) -> list[tuple[str, str]]: ...

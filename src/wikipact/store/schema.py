@@ -178,11 +178,19 @@ _POSTGRES_V2 = (
     "ALTER TABLE revisions ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
 )
 
+# v3: the pages that redirect to a title, asked for with each article (Enterprise's `redirects`).
+_SQLITE_V3 = (
+    "CREATE INDEX articles_by_redirect_target ON articles (project, redirect_target) "
+    "WHERE redirect_target IS NOT NULL",
+)
+_POSTGRES_V3 = _SQLITE_V3
+
 STORE = MigrationSet(
     "store",
     (
         Step(1, sqlite=_SQLITE_V1, postgres=_POSTGRES_V1),
         Step(2, sqlite=_SQLITE_V2, postgres=_POSTGRES_V2),
+        Step(3, sqlite=_SQLITE_V3, postgres=_POSTGRES_V3),
     ),
     legacy=("_migrations", "store_migrations"),
     retired=("_migrations", "store_migrations"),

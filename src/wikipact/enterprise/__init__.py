@@ -1,0 +1,1 @@
+"""Wikimedia Enterprise compatibility: the names and shapes Enterprise's clients read."""
