@@ -39,6 +39,7 @@ class Enterprise:
     url: str  # its database
     root: Path  # its snapshots folder
     keys: Partners  # acme: enwiki on every channel; beta: mrwiki on-demand and realtime
+    everyone: str  # the key of partner ``everyone``: every project on every channel
     hours: tuple[datetime, datetime]  # the hours (UTC) holding the samples' change events
 
     def client(self, key: str | None = None, **options: object):  # type: ignore[no-untyped-def]
@@ -85,6 +86,24 @@ def _ingest_at(url: str, source: Path, moment: datetime) -> None:
         sqlite._now = saved
 
 
+def _everyone(access) -> str:  # type: ignore[no-untyped-def]
+    """Partner ``everyone``: every project on every channel (the SDK's examples log in as it,
+    with its key as the password)."""
+    access.add_partner("everyone", "Every Project Ltd", actor="test")
+    access.add_agreement(
+        "everyone",
+        name="everything",
+        projects=["*"],
+        channels=["on-demand", "snapshots", "realtime", "search", "datasets"],
+        uses=["training", "retrieval", "grounding", "search"],
+        rate_limit=1000,
+        burst=1000,
+        starts="2026-01-01",
+        actor="test",
+    )
+    return str(access.create_key("everyone", label="examples", actor="test")[1])
+
+
 def _start(url: str, root: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     command = [sys.executable, "-m", "wikipact", "serve", "--db", url, "--workers", "2"]
@@ -119,17 +138,23 @@ def enterprise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enterprise]
     hours = (now - timedelta(hours=3), now - timedelta(hours=2))
     _ingest_at(url, ENWIKI_MULTISTREAM, hours[0] + timedelta(minutes=10))
     _ingest_at(url, MRWIKI_MULTISTREAM, hours[1] + timedelta(minutes=10))
+    spanish = Path(CORPUS) / "assembled" / "sample-eswiki-pages-articles.xml"
+    if spanish.is_file():  # what the SDK's examples ask for, when the shared corpus is here
+        _ingest_at(url, spanish, hours[1] + timedelta(minutes=20))
     backends = open_backends(url)
     try:
         keys = make_partners(backends.access())
+        everyone = _everyone(backends.access())
     finally:
         backends.close()
     if os.environ.get("TMPGUARD") is None:
         create_snapshot(url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS)
         create_snapshot(url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS, structured=True)
+        if spanish.is_file():
+            create_snapshot(url, root, "eswiki", 0)
     process, base = _start(url, root)
     try:
-        yield Enterprise(base=base, url=url, root=root, keys=keys, hours=hours)
+        yield Enterprise(base=base, url=url, root=root, keys=keys, everyone=everyone, hours=hours)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -15,7 +15,13 @@ from fastapi.responses import Response
 from wikipact.api.context import Caller, Services, rate_limited, services
 from wikipact.api.query import ListQuery, apply, apply_one, from_params
 from wikipact.enterprise import shapes
-from wikipact.enterprise.names import NAMESPACE_DESCRIPTIONS, code_of, namespace_name, project_code
+from wikipact.enterprise.names import (
+    CODES,
+    NAMESPACE_DESCRIPTIONS,
+    code_of,
+    namespace_name,
+    project_code,
+)
 from wikipact.errors import NotFoundError
 from wikipact.model.project import direction_of
 
@@ -66,8 +72,8 @@ def languages_of(svc: Services, principal: Any) -> list[dict[str, Any]]:
 
 
 def codes_of(svc: Services, principal: Any) -> list[dict[str, Any]]:
-    codes = sorted({project_code(site.dbname) for site in _sites(svc, principal)})
-    return [c for c in (code_of(code) for code in codes) if c is not None]
+    """Every project code (Enterprise lists them all: they are names, not content)."""
+    return [c for c in (code_of(code) for code in CODES) if c is not None]
 
 
 def namespaces_of(svc: Services, principal: Any) -> list[dict[str, Any]]:

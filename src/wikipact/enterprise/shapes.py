@@ -2,9 +2,9 @@
 
 A wikipact article record already uses Enterprise's field names; these functions add what
 Enterprise sends and a record does not hold (names of the project, language and namespace, the
-page's creation and previous revision, its redirects, visibility, the change event) and convert
-the two places where the shapes differ (table cells are ``{"value": ...}``; citations carry the
-footnote mark as ``text``). wikipact's own fields (``text``, ``claims``, ``signals``,
+page's creation and previous revision, its redirects, visibility, the change event, each
+citation's footnote mark as ``text``) and convert table cells to ``{"value": ...}`` in
+Structured Contents. wikipact's own fields (``text``, ``claims``, ``signals``,
 ``provenance`` ...) stay, as additions. Pure functions over plain JSON data; no I/O.
 """
 
@@ -72,9 +72,22 @@ def article(
     if isinstance(ns := record.get("namespace"), dict) and "identifier" in ns:
         local = (site.namespaces or {}).get(ns["identifier"]) if site else None
         out["namespace"] = ns | {"name": namespace_name(ns["identifier"], local or ns.get("name"))}
+    _mark_citations(out)
     if facts is not None:
         _add_facts(out, facts, site)
     return out
+
+
+def _mark_citations(out: dict[str, Any]) -> None:
+    """Citations carry their footnote mark as ``text``; every reference has a ``text``."""
+    marks = citation_marks(out.get("references") or ())
+    for key in ("sections", "infoboxes"):
+        if out.get(key):
+            out[key] = [_with_marks(part, marks) for part in out[key]]
+    if out.get("infoboxes"):  # a record leaves out the default type
+        out["infoboxes"] = [{"type": "infobox", **box} for box in out["infoboxes"]]
+    if out.get("references"):
+        out["references"] = [{"text": None, **ref} for ref in out["references"]]
 
 
 def _add_facts(out: dict[str, Any], facts: PageFacts, site: Site | None) -> None:
@@ -95,15 +108,8 @@ def _add_facts(out: dict[str, Any], facts: PageFacts, site: Site | None) -> None
 
 def structured(record: dict[str, Any]) -> dict[str, Any]:
     """An article (already through ``article``) as Enterprise's Structured Contents: no
-    wikitext, table cells as ``{"value": ...}``, citations with their footnote mark."""
+    wikitext, table cells as ``{"value": ...}``."""
     out = {k: v for k, v in record.items() if k != "article_body"}
-    marks = citation_marks(record.get("references") or ())
-    if "sections" in out:
-        out["sections"] = [_with_marks(part, marks) for part in out["sections"]]
-    if "infoboxes" in out:
-        out["infoboxes"] = [_with_marks(part, marks) for part in out["infoboxes"]]
-    if "references" in out:
-        out["references"] = [{"text": None, **ref} for ref in out["references"]]
     if "tables" in out:
         out["tables"] = [_table(t) for t in out["tables"]]
     return out
