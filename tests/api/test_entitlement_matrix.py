@@ -179,7 +179,7 @@ def files(client: TestClient, key: str, snapshots: dict[str, Any]) -> dict[str, 
     listed = client.get("/v2/snapshots", headers=auth(key))
     names = {s.identifier: label for label, s in snapshots.items()}
     out: dict[str, Any] = {
-        "listed": sorted(names[s["identifier"]] for s in listed.json())
+        "listed": sorted(names[s["dated_identifier"]] for s in listed.json())
         if listed.status_code == 200
         else listed.status_code
     }

@@ -11,9 +11,10 @@ non-admin operation, then the admin key over ``/v2/admin/...``. The on-demand op
 cases with a title that exists (``Anarchism``), so the 200 article JSON under generated
 ``fields``/``filters``/``limit`` is checked against the article schema, not only the 404.
 
-Realtime is in the run, kept finite: every generated ``/v2/realtime/articles`` case has its
-``limit`` forced to at most 5 and its ``timeout`` to at most 0.5 s (added when absent), and the
-feed's poll interval is shortened for the test. Failures are collected rather than shrunk, so
+Realtime is in the run, kept finite: every generated ``/v2/realtime/articles`` and
+``/v2/articles`` (stream) case has its ``limit`` forced to at most 5 and its ``timeout`` to at
+most 0.5 s (added when absent; in the JSON body of a POST), and the feeds' poll interval is
+shortened for the test. Failures are collected rather than shrunk, so
 one run reports every distinct problem (an exception escaping the app counts as a 500); the
 number of cases is recorded and asserted. Every call carries the key; negative cases may also
 mutate the ``Authorization`` header (schemathesis' negative security data), hence some 401s.
@@ -62,6 +63,7 @@ NEGATIVE = 8
 EXISTING = 20
 MIN_CASES = 500
 REALTIME = "/v2/realtime/articles"
+STREAM = "/v2/articles"  # Enterprise's realtime stream: GET (query) and POST (JSON body)
 ON_DEMAND = ("/v2/articles/{name}", "/v2/structured-contents/{name}")
 TITLE = "Anarchism"  # in the vendored enwiki sample
 
@@ -90,12 +92,21 @@ def _bounded(value: Any, top: float, *, integer: bool) -> Any:
     return int(top) if integer else top
 
 
+def _finite(values: dict[str, Any]) -> dict[str, Any]:
+    values["limit"] = _bounded(values.get("limit", 5), 5, integer=True)
+    values["timeout"] = _bounded(values.get("timeout", 0.5), 0.5, integer=False)
+    return values
+
+
 def _finite_realtime(case: Any) -> Any:
-    if case.operation.path == REALTIME:
-        query = dict(case.query or {})
-        query["limit"] = _bounded(query.get("limit", 5), 5, integer=True)
-        query["timeout"] = _bounded(query.get("timeout", 0.5), 0.5, integer=False)
-        case.query = query
+    if case.operation.path in (REALTIME, STREAM):
+        if case.method.upper() == "POST":
+            if isinstance(case.body, dict):
+                case.body = _finite(dict(case.body))
+            elif case.body is None or type(case.body).__name__ == "NotSet":
+                case.body = _finite({})  # no body at all: a stream from the live end
+        else:
+            case.query = _finite(dict(case.query or {}))
     return case
 
 
@@ -151,9 +162,10 @@ def _pass(app: Any, key: str, *, admin: bool, tally: Tally) -> set[str]:
 @pytest.fixture
 def fast_feed(monkeypatch: pytest.MonkeyPatch) -> None:
     """The realtime feed polls its change log every 0.5 s; 0.05 s keeps the idle cases short."""
-    from wikipact.api import realtime
+    from wikipact.api import realtime, stream
 
     monkeypatch.setattr(realtime, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(stream, "POLL_SECONDS", 0.05)
 
 
 def _indexed(db: Any) -> Any:

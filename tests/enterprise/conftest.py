@@ -147,11 +147,10 @@ def enterprise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enterprise]
         everyone = _everyone(backends.access())
     finally:
         backends.close()
-    if os.environ.get("TMPGUARD") is None:
-        create_snapshot(url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS)
-        create_snapshot(url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS, structured=True)
-        if spanish.is_file():
-            create_snapshot(url, root, "eswiki", 0)
+    create_snapshot(url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS)
+    create_snapshot(url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS, structured=True)
+    if spanish.is_file():
+        create_snapshot(url, root, "eswiki", 0)
     process, base = _start(url, root)
     try:
         yield Enterprise(base=base, url=url, root=root, keys=keys, everyone=everyone, hours=hours)

@@ -64,8 +64,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["Single snapshot (eswiki_namespace_0)"],
         ["eswikibooks_namespace_0"],
     ),
-    "structured-contents-snapshots/structuredcontentsnapshots.py": ([], []),
     "batches/batches.py": (["enwiki_namespace_0"], []),
+    "structured-contents-snapshots/structuredcontentsnapshots.py": (
+        ["Identifier: enwiki_namespace_0", "Found 1 total structured snapshots"],
+        [],
+    ),
 }
 # the example times a call that Enterprise answers in more than 0.1 s; wikipact may answer it
 # sooner, and the example says so

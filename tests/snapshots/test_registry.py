@@ -168,7 +168,8 @@ def test_snapshot_file_resolves_under_the_root(tmp_path: Path) -> None:
 def test_layout_version_and_empty_databases(db: Db, tmp_path: Path) -> None:
     assert list_snapshots(db) == [] and get_snapshot(db, "enwiki_namespace_0_1") is None
     register(db, make("enwiki_namespace_0_20250126"))
-    assert rows(db, "SELECT version FROM wikipact_migrations WHERE name='snapshots'") == [(1,)]
+    ledger = "SELECT version FROM wikipact_migrations WHERE name='snapshots' ORDER BY version"
+    assert rows(db, ledger) == [(1,), (2,)]
     write(db, "INSERT INTO wikipact_migrations VALUES ('snapshots', 99, 'later')")
     with pytest.raises(StoreError, match="upgrade wikipact"):
         list_snapshots(db)
@@ -258,8 +259,8 @@ def test_registry_creates_its_tables_when_asked(db: Db) -> None:
         assert registry.list() == [] and registry.get("enwiki_namespace_0_1") is None
         assert not has_registry()
         registry.ensure_schema()
-        ledger = "SELECT version FROM wikipact_migrations WHERE name='snapshots'"
-        assert has_registry() and rows(db, ledger) == [(1,)]
+        ledger = "SELECT version FROM wikipact_migrations WHERE name='snapshots' ORDER BY version"
+        assert has_registry() and rows(db, ledger) == [(1,), (2,)]
         assert registry.list() == []
     finally:
         registry.close()

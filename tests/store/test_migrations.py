@@ -23,6 +23,7 @@ import pytest
 
 from wikipact.backends import open_backends
 from wikipact.errors import StoreError
+from wikipact.snapshots.schema import SNAPSHOTS
 from wikipact.store.migrations import (
     MigrationSet,
     NewerSchemaError,
@@ -105,17 +106,18 @@ TRIAL_V2 = Step(
 def test_every_set_lands_in_one_ledger_on_both_backends(url: str) -> None:
     prepare_everything(url)
     assert rows(url, LEDGER) == [
-        ("access", 1), ("access", 2), ("search", 1), ("snapshots", 1), ("store", 1), ("store", 2)
+        ("access", 1), ("access", 2), ("access", 3), ("search", 1), ("snapshots", 1),
+        ("snapshots", 2), ("store", 1), ("store", 2), ("store", 3)
     ]  # fmt: skip
     assert not tables(url) & {"_migrations", "store_migrations", "snapshots_schema"}
     assert [(n, v) for n, v, _ in open_backends(url).migrations()] == [
-        ("store", 2), ("access", 2), ("snapshots", 1), ("search", 1)
+        ("store", 3), ("access", 3), ("snapshots", 2), ("search", 1)
     ]  # fmt: skip
     checked = wikipact("db", "migrate", "--check", "--db", url)
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.count("up to date") == 4
     prepare_everything(url)  # again: nothing to do, nothing recorded twice
-    assert len(rows(url, LEDGER)) == 6
+    assert len(rows(url, LEDGER)) == 9
 
 
 def test_a_later_step_is_applied_once_and_keeps_the_rows(url: str) -> None:
@@ -199,7 +201,8 @@ def test_processes_starting_together_apply_each_step_once(url: str) -> None:
         for job in [pool.submit(prepare) for _ in range(4)]:
             job.result()
     assert rows(url, LEDGER) == [
-        ("access", 1), ("access", 2), ("snapshots", 1), ("store", 1), ("store", 2)
+        ("access", 1), ("access", 2), ("access", 3), ("snapshots", 1), ("snapshots", 2),
+        ("store", 1), ("store", 2), ("store", 3)
     ]  # fmt: skip
     assert len(rows(url, "SELECT secret FROM access_schema")) == 1  # one installation secret
 
@@ -216,6 +219,11 @@ def test_a_database_from_before_the_ledger_is_adopted_with_its_keys(url: str) ->
         conn.execute("DROP TABLE wikipact_migrations")
         conn.execute("DROP TABLE stream_positions")  # what later steps added, taken back
         conn.execute("ALTER TABLE revisions DROP COLUMN hidden")
+        conn.execute("DROP INDEX articles_by_redirect_target")
+        conn.execute("DROP TABLE access_refresh_tokens")
+        conn.execute("DROP TABLE snapshots")  # back to the first layout of the registry
+        for statement in SNAPSHOTS.steps[0].statements("postgres" if is_pg(url) else "sqlite"):
+            conn.execute(statement)
         if is_pg(url):
             conn.execute("DROP FUNCTION wikipact_take")
         ledger = "store_migrations" if is_pg(url) else "_migrations"
@@ -231,7 +239,8 @@ def test_a_database_from_before_the_ledger_is_adopted_with_its_keys(url: str) ->
     backends = open_backends(url)
     backends.prepare()
     assert rows(url, LEDGER) == [
-        ("access", 1), ("access", 2), ("snapshots", 1), ("store", 1), ("store", 2)
+        ("access", 1), ("access", 2), ("access", 3), ("snapshots", 1), ("snapshots", 2),
+        ("store", 1), ("store", 2), ("store", 3)
     ]  # fmt: skip
     assert not tables(url) & {"_migrations", "store_migrations", "snapshots_schema"}
     principal = backends.access().authenticate(key)

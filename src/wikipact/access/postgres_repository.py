@@ -20,14 +20,17 @@ from wikipact.access.models import Agreement, ApiKey, Partner
 from wikipact.access.repository import (
     AUDIT_COLUMNS,
     KEY_COLUMNS,
+    REFRESH_COLUMNS,
     AuditEntry,
     ChannelUsage,
     KeyCredentials,
     QuotaRefused,
     RateRefused,
+    RefreshToken,
     UsageEvent,
     audit_from_row,
     key_from_row,
+    refresh_from_row,
 )
 from wikipact.access.schema import ACCESS
 from wikipact.errors import ConfigError
@@ -226,6 +229,37 @@ class PostgresAccessRepository:
                 (grace_until, new.identifier, identifier),
             )
             self._audit(conn, audit)
+
+    # -- refresh tokens ---------------------------------------------------------------------
+
+    def insert_refresh_token(self, token: RefreshToken, audit: AuditEntry) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(
+                f"INSERT INTO access_refresh_tokens ({REFRESH_COLUMNS}) "
+                "VALUES (%s,%s,%s,%s,%s,%s)",
+                (token.digest, token.key, token.partner, token.created_at, token.expires_at,
+                 token.revoked_at),
+            )  # fmt: skip
+            self._audit(conn, audit)
+
+    def refresh_token(self, digest: bytes) -> RefreshToken | None:
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT {REFRESH_COLUMNS} FROM access_refresh_tokens WHERE digest=%s",
+                (digest,),
+            ).fetchone()
+        return refresh_from_row(row) if row is not None else None
+
+    def revoke_refresh_token(self, digest: bytes, at: str, audit: AuditEntry) -> bool:
+        with self.pool.connection() as conn, conn.transaction():
+            revoked = conn.execute(
+                "UPDATE access_refresh_tokens SET revoked_at=%s WHERE digest=%s "
+                "AND revoked_at IS NULL",
+                (at, digest),
+            ).rowcount
+            if revoked:
+                self._audit(conn, audit)
+        return bool(revoked)
 
     def append_audit(self, entry: AuditEntry) -> None:
         with self.pool.connection() as conn:

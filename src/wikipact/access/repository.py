@@ -43,6 +43,18 @@ class KeyCredentials:
 
 
 @dataclass(frozen=True)
+class RefreshToken:
+    """A login's refresh token as stored: its digest (never the token), key, partner, validity."""
+
+    digest: bytes
+    key: str
+    partner: str
+    created_at: str
+    expires_at: str
+    revoked_at: str | None = None
+
+
+@dataclass(frozen=True)
 class UsageEvent:
     """One metered delivery (``event`` is its id: recorded once however often it is sent)."""
 
@@ -75,6 +87,7 @@ KEY_COLUMNS = (
     "rotated_to"
 )
 AUDIT_COLUMNS = "seq, at, actor, action, object, details"
+REFRESH_COLUMNS = "digest, key, partner, created_at, expires_at, revoked_at"
 
 
 def key_from_row(row: Sequence[Any]) -> ApiKey:
@@ -90,6 +103,12 @@ def key_from_row(row: Sequence[Any]) -> ApiKey:
         grace_until=row[7],
         rotated_to=row[8],
     )
+
+
+def refresh_from_row(row: Sequence[Any]) -> RefreshToken:
+    """A ``RefreshToken`` from a row of ``REFRESH_COLUMNS`` (either backend)."""
+    digest, key, partner, created_at, expires_at, revoked_at = row
+    return RefreshToken(bytes(digest), key, partner, created_at, expires_at, revoked_at)
 
 
 def audit_from_row(row: Sequence[Any]) -> dict[str, Any]:
@@ -112,7 +131,8 @@ class QuotaRefused(Exception):
 
 
 class AccessRepository(Protocol):
-    """Rows of partners, agreements, keys, audit, rate limits, quotas and usage."""
+    """Rows of partners, agreements, keys, refresh tokens, audit, rate limits, quotas and
+    usage."""
 
     secret: bytes  # the installation's key secret (HMAC keys are digested with it)
     remote: bool  # a call is a network round trip (PostgreSQL), not a local file read
@@ -146,6 +166,16 @@ class AccessRepository(Protocol):
     def rotate_key(
         self, identifier: str, new: ApiKey, digest: bytes, grace_until: str, audit: AuditEntry
     ) -> None: ...
+
+    # refresh tokens of Enterprise-compatible logins
+    def insert_refresh_token(self, token: RefreshToken, audit: AuditEntry) -> None: ...
+
+    def refresh_token(self, digest: bytes) -> RefreshToken | None: ...
+
+    def revoke_refresh_token(self, digest: bytes, at: str, audit: AuditEntry) -> bool:
+        """Mark it revoked and append ``audit``, unless it is unknown or revoked already
+        (then nothing is written): whether this call revoked it."""
+        ...
 
     def audit_log(self, limit: int) -> list[dict[str, Any]]: ...
 

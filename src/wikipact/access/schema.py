@@ -1,5 +1,5 @@
-"""The access tables (partners, agreements, keys, audit log, rate limits, quotas, usage) as
-one migration set, for SQLite and for PostgreSQL (``store.migrations``).
+"""The access tables (partners, agreements, keys, audit log, rate limits, quotas, usage,
+refresh tokens) as one migration set, for SQLite and for PostgreSQL (``store.migrations``).
 
 The audit log is append-only on both: triggers refuse ``UPDATE`` and ``DELETE`` (and, on
 PostgreSQL, ``TRUNCATE``). ``access_schema`` holds the installation's key secret (its
@@ -160,11 +160,33 @@ _POSTGRES_V2 = (
     END $$""",
 )
 
+# v3: the refresh tokens of Enterprise-compatible logins (``access.tokens``), kept only as
+# HMAC-SHA256 digests under the installation secret, like keys; the access tokens they give are
+# stateless and stored nowhere.
+_SQLITE_V3 = (
+    """CREATE TABLE IF NOT EXISTS access_refresh_tokens (
+        digest BLOB PRIMARY KEY,           -- HMAC-SHA256(secret, token): never the token itself
+        key TEXT NOT NULL REFERENCES access_keys(identifier),
+        partner TEXT NOT NULL REFERENCES access_partners(identifier),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+    )""",
+)
+
+_POSTGRES_V3 = (
+    """CREATE TABLE IF NOT EXISTS access_refresh_tokens (
+        digest BYTEA PRIMARY KEY, key TEXT NOT NULL REFERENCES access_keys(identifier),
+        partner TEXT NOT NULL REFERENCES access_partners(identifier),
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT)""",
+)
+
 ACCESS = MigrationSet(
     "access",
     (
         Step(1, sqlite=_SQLITE_V1, postgres=_POSTGRES_V1),
         Step(2, sqlite=(), postgres=_POSTGRES_V2),
+        Step(3, sqlite=_SQLITE_V3, postgres=_POSTGRES_V3),
     ),
     legacy=("access_schema",),
 )

@@ -1,7 +1,8 @@
 """``Access``: the access layer's one entry point, composed of small parts over a repository.
 
 - ``accounts``: partners and agreements;
-- ``authentication``: API keys and who is calling;
+- ``authentication``: API keys, who is calling, and Enterprise-compatible logins whose access
+  tokens (``tokens``) stand for a key;
 - ``entitlement``: what a caller may receive, on every channel;
 - ``limits``: rate limits and quotas;
 - ``metering``: usage events and usage reports;
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wikipact.access.accounts import Accounts
-from wikipact.access.authentication import Keys, Principal
+from wikipact.access.authentication import Issued, Keys, Principal, Sessions
 from wikipact.access.entitlement import Caller, Grant, LanguageOf, entitle
 from wikipact.access.limits import Limits
 from wikipact.access.metering import Metering
@@ -61,6 +62,7 @@ class Access:
         now = lambda: self.clock()  # noqa: E731 - follows a clock that tests replace
         self.accounts = Accounts(repository, now)
         self.authentication = Keys(repository, now, self.accounts.partner)
+        self.sessions = Sessions(self.authentication, repository, now)
         self.limits = Limits(repository)
         self.metering = Metering(repository, now)
 
@@ -155,7 +157,22 @@ class Access:
         )
 
     def authenticate(self, raw: str | None, now: datetime | None = None) -> Principal:
+        """The caller of an API key or of a login's access token (the same principal)."""
         return self.authentication.authenticate(raw, now)
+
+    # -- Enterprise-compatible logins (``authentication.Sessions``) ---------------------------
+
+    def login(self, username: str, password: str, now: datetime | None = None) -> Issued:
+        """Tokens for partner ``username``, whose API key ``password`` is."""
+        return self.sessions.login(username, password, now)
+
+    def token_refresh(
+        self, username: str, refresh_token: str, now: datetime | None = None
+    ) -> Issued:
+        return self.sessions.refresh(username, refresh_token, now)
+
+    def token_revoke(self, refresh_token: str, now: datetime | None = None) -> None:
+        self.sessions.revoke(refresh_token, now)
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.repository.audit_log(limit)

@@ -23,14 +23,17 @@ from wikipact.access.models import Agreement, ApiKey, Partner
 from wikipact.access.repository import (
     AUDIT_COLUMNS,
     KEY_COLUMNS,
+    REFRESH_COLUMNS,
     AuditEntry,
     ChannelUsage,
     KeyCredentials,
     QuotaRefused,
     RateRefused,
+    RefreshToken,
     UsageEvent,
     audit_from_row,
     key_from_row,
+    refresh_from_row,
 )
 from wikipact.store.sqlite import connect, write_transaction
 
@@ -230,6 +233,34 @@ class SQLiteAccessRepository:
                 (grace_until, new.identifier, identifier),
             )
             self._audit(conn, audit)
+
+    # -- refresh tokens ---------------------------------------------------------------------
+
+    def insert_refresh_token(self, token: RefreshToken, audit: AuditEntry) -> None:
+        with self._write() as conn:
+            conn.execute(
+                f"INSERT INTO access_refresh_tokens ({REFRESH_COLUMNS}) VALUES (?,?,?,?,?,?)",
+                (token.digest, token.key, token.partner, token.created_at, token.expires_at,
+                 token.revoked_at),
+            )  # fmt: skip
+            self._audit(conn, audit)
+
+    def refresh_token(self, digest: bytes) -> RefreshToken | None:
+        row = self._conn.execute(
+            f"SELECT {REFRESH_COLUMNS} FROM access_refresh_tokens WHERE digest=?", (digest,)
+        ).fetchone()
+        return refresh_from_row(row) if row is not None else None
+
+    def revoke_refresh_token(self, digest: bytes, at: str, audit: AuditEntry) -> bool:
+        with self._write() as conn:
+            revoked = conn.execute(
+                "UPDATE access_refresh_tokens SET revoked_at=? WHERE digest=? "
+                "AND revoked_at IS NULL",
+                (at, digest),
+            ).rowcount
+            if revoked:
+                self._audit(conn, audit)
+        return bool(revoked)
 
     def append_audit(self, entry: AuditEntry) -> None:
         with self._write() as conn:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 from wikipact import __version__
 from wikipact.access import Access, Principal
 from wikipact.access.entitlement import Grant
+from wikipact.enterprise import shapes
 from wikipact.errors import (
     AuthenticationError,
     ForbiddenError,
@@ -384,7 +385,7 @@ class _Tools:
 
 
 def _article(article: Article, parts: tuple[ArticlePart, ...]) -> dict[str, Any]:
-    record = msgspec.to_builtins(article)
+    record = shapes.article(msgspec.to_builtins(article))  # as the HTTP API shapes it
     out: dict[str, Any] = {
         "title": article.name,
         "project": article.is_part_of.identifier,

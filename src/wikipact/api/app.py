@@ -16,7 +16,18 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from wikipact import __version__
-from wikipact.api import account, admin, content, errors, realtime
+from wikipact.api import (
+    account,
+    admin,
+    batches,
+    content,
+    errors,
+    login,
+    metadata,
+    realtime,
+    snapshots,
+    stream,
+)
 from wikipact.api.context import MeterGuard, RefuseNul, Services
 from wikipact.backends import Backends, open_backends
 from wikipact.model.article import Article
@@ -49,7 +60,8 @@ def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None =
     errors.install(app)
     app.add_middleware(MeterGuard)
     app.add_middleware(RefuseNul)
-    for module in (content, realtime, account, admin):
+    routers = (metadata, content, stream, realtime, batches, snapshots, account, admin, login)
+    for module in routers:
         app.include_router(module.router)
     _optional_routers(app)
     _mount_mcp(app, backends)
@@ -79,8 +91,8 @@ def _mount_mcp(app: FastAPI, backends: Backends) -> None:
 
 
 def _optional_routers(app: FastAPI) -> None:
-    """Search and snapshots routes, when their libraries are present."""
-    for name in ("search", "snapshots"):
+    """Search routes, when their libraries are present."""
+    for name in ("search",):
         try:
             module = __import__(f"wikipact.api.{name}", fromlist=["router"])
         except ImportError:

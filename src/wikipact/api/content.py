@@ -14,7 +14,7 @@ from pydantic import Field
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.errors import error
 from wikipact.api.projection import matches, project
-from wikipact.api.query import ListQuery, from_params
+from wikipact.api.query import ListQuery, from_params, validated
 from wikipact.enterprise import shapes
 from wikipact.enterprise.records import enterprise_article
 from wikipact.follow.settled import settled_article
@@ -114,8 +114,12 @@ def _get_query(
     settled_minutes: int | None = None,
 ) -> ArticleQuery:
     base = from_params(fields, filters)
-    return ArticleQuery(
-        fields=base.fields, filters=base.filters, limit=limit, settled_minutes=settled_minutes
+    return validated(
+        ArticleQuery,
+        fields=base.fields,
+        filters=base.filters,
+        limit=limit,
+        settled_minutes=settled_minutes,
     )
 
 

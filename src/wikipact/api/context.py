@@ -23,7 +23,10 @@ from wikipact.model.project import language_of
 from wikipact.search.query import PassageIndex
 from wikipact.snapshots.registry import Registry
 
-bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API key>")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="Authorization: Bearer <API key>, or <access token> from POST /v1/login",
+)
 
 
 @dataclass
@@ -122,7 +125,8 @@ async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The authenticated caller; 401 (never 422) without a valid key.
+    """The authenticated caller; 401 (never 422) without a valid key or access token (a login's
+    token authenticates as the key it was issued for: ``Access.authenticate``).
 
     On SQLite a key check is a ~15 µs read, so it runs on the event loop; on PostgreSQL it is a
     network round trip, so it runs in the thread pool like the routes that write (rate limits,

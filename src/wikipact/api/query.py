@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from wikipact.api.projection import matches, project
 
@@ -62,6 +62,17 @@ def from_params(
             raise RequestValidationError(
                 [{"loc": ("query", "filters"), "msg": f"{raw!r}: use field:value", "type": "value"}]
             )
-        items.append(FilterItem(field=field, value=value))
+        items.append(validated(FilterItem, field=field, value=value))
     wanted = [p for v in fields or () for p in v.split(",") if p]
-    return ListQuery(fields=wanted, filters=items, limit=limit)
+    return validated(ListQuery, fields=wanted, filters=items, limit=limit)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], **values: Any) -> Model:
+    """``model(**values)``, refused as invalid parameters (422) rather than failing (500)."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None

@@ -25,7 +25,7 @@ from pydantic import Field
 
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.projection import matches, project
-from wikipact.api.query import ListQuery, filter_pairs, from_params
+from wikipact.api.query import ListQuery, filter_pairs, from_params, validated
 from wikipact.api.realtime import POLL_SECONDS, SLOW_CLIENT_SECONDS, FeedResponse, store_time
 from wikipact.enterprise import shapes
 from wikipact.enterprise.records import event_record
@@ -184,12 +184,13 @@ async def get_stream(
     since: Annotated[str | None, Query(max_length=40)] = None,
     fields: Annotated[list[str] | None, Query()] = None,
     filters: Annotated[list[str] | None, Query(description="field:value")] = None,
-    parts: Annotated[list[int] | None, Query()] = None,
+    parts: Annotated[list[int] | None, Query(max_length=10, description="0 to 9")] = None,
     limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     timeout: Annotated[float | None, Query(gt=0, le=3600)] = None,
 ) -> StreamingResponse:
     base = from_params(fields, filters)
-    query = StreamQuery(
+    query = validated(
+        StreamQuery,
         fields=base.fields,
         filters=base.filters,
         since=since,

@@ -1,8 +1,13 @@
-"""``wikipact snapshot create|list|add-dataset``: bulk-download files for partners."""
+"""``wikipact snapshot create|list|add-dataset``: bulk-download files for partners.
+
+A snapshot is also written as chunks (``--chunk-records`` records each, as Wikimedia Enterprise
+serves them); ``--structured`` writes the Structured Contents snapshot of the namespace instead.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +19,7 @@ from rich.table import Table
 
 from wikipact.cli.common import DbOption
 from wikipact.cli.progress import stderr
+from wikipact.snapshots.chunks import CHUNK_RECORDS
 from wikipact.snapshots.registry import ENV_VAR, Snapshot, default_root
 
 app = typer.Typer(
@@ -59,9 +65,27 @@ def create_command(
     force: Annotated[
         bool, typer.Option("--force", help="Rewrite even when the store has not changed.")
     ] = False,
+    chunk_records: Annotated[
+        int,
+        typer.Option(
+            "--chunk-records",
+            help="Records per chunk: the snapshot is also written as chunks of this many "
+            "consecutive records (<identifier>_chunk_<k>.tar.gz), as Enterprise serves them.",
+        ),
+    ] = CHUNK_RECORDS,
+    structured: Annotated[
+        bool,
+        typer.Option(
+            "--structured",
+            help="Write the Structured Contents snapshot (Enterprise's Structured Contents "
+            "shape: no wikitext, table cells as {value}) instead of the article records.",
+        ),
+    ] = False,
 ) -> None:
-    """Write the live articles of a project's namespace as a .tar.gz of NDJSON and register it."""
+    """Write the live articles of a project's namespace as a .tar.gz of NDJSON and register it,
+    with its chunks."""
     from wikipact.snapshots.create import create_snapshot
+    from wikipact.snapshots.registry import chunks_of
 
     path = _db_path(db)
     with _bar() as update:
@@ -73,8 +97,10 @@ def create_command(
             owner=owner,
             force=force,
             progress=update,
+            chunk_records=chunk_records,
+            structured=structured,
         )
-    _print_one(snapshot, root or default_root())
+    _print_one(snapshot, root or default_root(), chunks=len(chunks_of(path, snapshot.identifier)))
 
 
 @app.command("add-dataset")
@@ -103,22 +129,29 @@ def list_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """List every registered snapshot and dataset (public and private)."""
+    """List every registered snapshot, Structured Contents snapshot and dataset (public and
+    private), with the number of chunks of each snapshot."""
     from wikipact.snapshots.registry import list_snapshots
 
-    found = list_snapshots(_db_path(db), projects=project or None, all_owners=True)
+    path = _db_path(db)
+    found = list_snapshots(path, projects=project or None, all_owners=True)
+    counted = Counter(c.parent for c in list_snapshots(path, all_owners=True, kind="chunk"))
+    chunks = {s.identifier: counted[s.identifier] for s in found if s.kind != "dataset"}
     if as_json:
         for snapshot in found:
-            typer.echo(json.dumps(snapshot.as_dict(), ensure_ascii=False))
+            row = snapshot.as_dict()
+            if snapshot.identifier in chunks:
+                row["chunks"] = chunks[snapshot.identifier]
+            typer.echo(json.dumps(row, ensure_ascii=False))
         return
     if not found:
         console.print("no snapshots yet; make one with `wikipact snapshot create --project P`")
         return
     table = Table(show_edge=False)
-    for column in ("identifier", "kind", "records", "size", "date modified", "owner"):
+    for column in ("identifier", "kind", "records", "size", "chunks", "date modified", "owner"):
         table.add_column(
             column,
-            justify="right" if column in ("records", "size") else "left",
+            justify="right" if column in ("records", "size", "chunks") else "left",
             overflow="fold",
         )
     for s in found:
@@ -127,18 +160,23 @@ def list_command(
             s.kind,
             f"{s.records:,}",
             _human(s.size),
+            str(chunks[s.identifier]) if s.identifier in chunks else "",
             s.date_modified or "",
             escape(s.owner or "(public)"),
         )
-    console.print(table)
+    # on a terminal, fitted to it; into a pipe or a file, one line per file (up to 240 columns)
+    wide = console if console.is_terminal else Console(soft_wrap=True, highlight=False, width=240)
+    wide.print(table)
 
 
-def _print_one(snapshot: Snapshot, root: Path) -> None:
+def _print_one(snapshot: Snapshot, root: Path, *, chunks: int | None = None) -> None:
     console.print(f"[bold green]{snapshot.kind}[/] [bold]{escape(snapshot.identifier)}[/]")
     console.print(f"file      {escape(str(Path(root) / snapshot.path))}")
     console.print(f"records   {snapshot.records:,}")
     console.print(f"size      {snapshot.size:,} bytes ({_human(snapshot.size)})")
     console.print(f"sha256    {snapshot.sha256}")
+    if chunks is not None:
+        console.print(f"chunks    {chunks} ({escape(snapshot.identifier)}_chunk_0 ...)")
     console.print(f"modified  {snapshot.date_modified or '-'}")
     console.print(f"owner     {escape(snapshot.owner or '(public)')}")
 

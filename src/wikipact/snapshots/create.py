@@ -6,16 +6,26 @@ as Wikimedia Enterprise lays out its snapshots. Only live, non-redirect pages of
 are included, as in Enterprise's snapshots (a redirect is not an article; the change log and the
 store still know them).
 
-Determinism: the same store state gives a byte-identical file. The gzip header has mtime 0 and no
-file name; the tar member has the newest article's ``date_modified`` as mtime, uid/gid 0, empty
-owner names and mode 0644 (PAX format, so members above 8 GiB are fine). (Different zlib builds
-may compress differently; the sha256 in the registry is always that of the file as written.)
+A Structured Contents snapshot (``structured=True``; kind ``structured``) holds the same
+articles in the same order, each in Enterprise's Structured Contents shape
+(``enterprise.shapes.structured`` of ``enterprise.shapes.article`` with the project's site
+information: no ``article_body``, table cells as ``{"value": ...}``); it has the same ``name``
+(``enwiki_namespace_0``) and the identifier ``enwiki_namespace_0_structured_20250126``.
+
+Every snapshot is also served as chunks of ``chunk_records`` consecutive records, cut from its
+file after it is written (``snapshots.chunks``); re-running ``create_snapshot`` repairs missing
+or damaged chunks of a snapshot it reuses.
+
+Determinism: the same store state gives a byte-identical file (``snapshots.archive``: gzip mtime
+0 and no file name; the tar member has the newest article's ``date_modified`` as mtime, no
+owner, mode 0644). (Different zlib builds may compress differently; the sha256 in the registry
+is always that of the file as written.)
 
 Both passes over the store run inside one read transaction (``store_view``, on SQLite or
-PostgreSQL), so a concurrent ingest can neither tear a snapshot nor change it between passes: the first counts records and bytes (a tar header
-needs the member's size before its data, and memory must stay constant), the second writes. The
-file is written to a temp file in the root, fsynced and renamed into place, its sha256 computed
-while it is written.
+PostgreSQL), so a concurrent ingest can neither tear a snapshot nor change it between passes:
+the first counts records and bytes, in all and per chunk (a tar header needs the member's size
+before its data, and memory must stay constant), the second writes. The file is written to a
+temp file in the root, fsynced and renamed into place, its sha256 computed while it is written.
 
 A dataset build (``wikipact build``) is packaged the same way, as
 ``<root>/dataset_<name>_<manifest sha256[:12]>.tar.gz`` with its files under a directory of that
@@ -26,23 +36,32 @@ manifest does not list are left out).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import os
 import re
-import tarfile
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from wikipact.errors import ConfigError, NotFoundError, StoreError
+from wikipact.model.article import Article
 from wikipact.model.codec import to_json
+from wikipact.snapshots.archive import (
+    COPY_BYTES,
+    epoch,
+    file_intact,
+    file_ok,
+    gzip_tar,
+    reader,
+    tarinfo,
+    write_atomic,
+)
+from wikipact.snapshots.chunks import CHUNK_RECORDS, Part, Parts, chunks_in_place, ensure_chunks
 from wikipact.snapshots.registry import (
+    Db,
+    Kind,
     Snapshot,
     get_snapshot,
     now_iso,
@@ -52,13 +71,34 @@ from wikipact.snapshots.registry import (
 )
 from wikipact.snapshots.store_view import StoreView
 
+__all__ = ["CHUNK_RECORDS", "create_snapshot", "register_dataset", "snapshot_name"]
+
 CHUNK_PAGES = 1000
-COMPRESS_LEVEL = 6
-COPY_BYTES = 1 << 20
 
 # progress(phase, done, total): phase "scan" counts pages read (of the project's live pages),
-# "write" counts records written (of the snapshot's records), "package" counts dataset files.
+# "write" counts records written (of the snapshot's records), "chunks" counts chunks cut (of
+# the snapshot's chunks), "package" counts dataset files.
 Progress = Callable[[str, int, int], None]
+Encode = Callable[[Article], bytes]  # one record's JSON, without the newline
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Which snapshot is asked for."""
+
+    project: str
+    namespace: int
+    kind: Kind  # snapshot or structured
+    owner: str | None
+
+    @property
+    def name(self) -> str:
+        return snapshot_name(self.project, self.namespace)
+
+    @property
+    def stem(self) -> str:
+        """What its identifier starts with, before the date."""
+        return f"{self.name}_structured" if self.kind == "structured" else self.name
 
 
 @dataclass(frozen=True)
@@ -68,6 +108,7 @@ class _Scan:
     newest: str  # greatest date_modified
     language: str
     cursor: int
+    parts: tuple[Part, ...]  # per chunk
 
 
 def snapshot_name(project: str, namespace: int) -> str:
@@ -76,7 +117,7 @@ def snapshot_name(project: str, namespace: int) -> str:
 
 
 def create_snapshot(
-    db: str | os.PathLike[str] | Any,
+    db: Db,
     root: Path,
     project: str,
     namespace: int = 0,
@@ -84,70 +125,141 @@ def create_snapshot(
     owner: str | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    chunk_records: int = CHUNK_RECORDS,
+    structured: bool = False,
 ) -> Snapshot:
-    """Write and register the snapshot of ``project``'s live ``namespace`` articles.
+    """Write and register the snapshot of ``project``'s live ``namespace`` articles, and its
+    chunks of ``chunk_records`` records; with ``structured``, its Structured Contents snapshot.
 
     ``db``: the store, and the registry with it (a SQLite path or ``sqlite:///`` URL, or a
     ``postgresql://`` URL).
 
-    When the registry already has a snapshot of the same store state (same project change-log
-    cursor and record count) for this owner and its file is in place with its registered size,
-    that snapshot is returned and nothing is written, unless ``force``; a missing or damaged
-    file is rewritten under its identifier. Raises ``NotFoundError`` when the namespace holds no
-    live article.
+    When the registry already has a snapshot of this kind of the same store state (same project
+    change-log cursor and record count) for this owner and its file is in place with its
+    registered size, that snapshot is returned and its file is not written, unless ``force``;
+    a missing or damaged file is rewritten under its identifier. Its chunks are checked either
+    way, and missing or damaged ones are cut again (from the file, once its sha256 is checked).
+    Raises ``NotFoundError`` when the namespace holds no live article.
     """
     from wikipact.snapshots.store_view import read_view
 
+    _check_arguments(project, owner, chunk_records)
+    root = _prepare_root(root)
+    progress = progress or _no_progress
+    target = _Target(project, namespace, "structured" if structured else "snapshot", owner)
+    written = False
+    with read_view(db) as store:  # one read snapshot of the database for both passes
+        encode = _structured_encoder(store, project) if structured else to_json
+        scan = _scan(store, target, encode, chunk_records, progress)
+        previous = snapshots_named(db, target.name)
+        reuse = _reusable(previous, target, scan)
+        if reuse is not None and not force and _keep(db, root, reuse, scan):
+            snapshot = reuse
+        else:
+            identifier = reuse.identifier if reuse else _new_identifier(target.stem, scan, previous)
+            created = reuse.created_at if reuse else now_iso()
+            snapshot = _write(store, root, target, identifier, scan, encode, progress, created)
+            written = True
+    if written:
+        register(db, snapshot)
+    ensure_chunks(db, root, snapshot, scan.parts, force=force, progress=progress)
+    return snapshot
+
+
+def _check_arguments(project: str, owner: str | None, chunk_records: int) -> None:
     if not re.fullmatch(r"[a-z0-9_-]{1,100}", project):
         raise ConfigError(f"not a project database name: {project!r} (e.g. enwiki)")
     if owner is not None and not owner.strip():
         raise ConfigError("--owner must be a partner id, not blank")
-    root = _prepare_root(root)
-    progress = progress or _no_progress
-    name = snapshot_name(project, namespace)
-    with read_view(db) as store:  # one read snapshot of the database for both passes
-        scan = _scan(store, project, namespace, progress)
-        previous = snapshots_named(db, name)
-        reuse = next(
-            (
-                s
-                for s in previous
-                if s.change_cursor == scan.cursor and s.records == scan.records and s.owner == owner
-            ),
-            None,
+    if isinstance(chunk_records, bool) or not isinstance(chunk_records, int) or chunk_records < 1:
+        raise ConfigError(
+            f"--chunk-records must be a whole number of at least 1, not {chunk_records!r}"
         )
-        if reuse is not None and not force and _file_ok(root, reuse):
-            return reuse
-        identifier = reuse.identifier if reuse else _new_identifier(name, scan, previous)
-        path = root / f"{identifier}.tar.gz"
-        try:
-            size, digest = _write_atomic(
-                path,
-                lambda out: _write_snapshot(
-                    out, store, project, namespace, identifier, scan, progress
-                ),
-            )
-        except OSError as exc:
-            raise StoreError(f"cannot write the snapshot {path}: {exc}") from None
-    return register(
-        db,
-        Snapshot(
-            identifier=identifier,
-            kind="snapshot",
-            name=name,
-            projects=(project,),
-            namespace=namespace,
-            in_language=scan.language,
-            path=path.name,
-            size=size,
-            sha256=digest,
-            records=scan.records,
-            date_modified=scan.newest,
-            created_at=reuse.created_at if reuse else now_iso(),
-            change_cursor=scan.cursor,
-            owner=owner,
+
+
+def _reusable(previous: list[Snapshot], target: _Target, scan: _Scan) -> Snapshot | None:
+    """The registered snapshot of this kind, owner and store state, if there is one."""
+    return next(
+        (
+            s
+            for s in previous
+            if s.kind == target.kind
+            and s.change_cursor == scan.cursor
+            and s.records == scan.records
+            and s.owner == target.owner
         ),
+        None,
     )
+
+
+def _keep(db: Db, root: Path, snapshot: Snapshot, scan: _Scan) -> bool:
+    """Whether a reused snapshot's file can stay: in place, and intact (sha256) when chunks are
+    to be cut from it."""
+    if not file_ok(root, snapshot):
+        return False
+    return chunks_in_place(db, root, snapshot, scan.parts) or file_intact(root, snapshot)
+
+
+def _write(
+    store: StoreView,
+    root: Path,
+    target: _Target,
+    identifier: str,
+    scan: _Scan,
+    encode: Encode,
+    progress: Progress,
+    created_at: str,
+) -> Snapshot:
+    """Write the file of ``identifier``; its registry row (not registered yet)."""
+    path = root / f"{identifier}.tar.gz"
+    try:
+        size, digest = write_atomic(
+            path,
+            lambda out: _write_snapshot(out, store, target, identifier, scan, encode, progress),
+        )
+    except OSError as exc:
+        raise StoreError(f"cannot write the snapshot {path}: {exc}") from None
+    return Snapshot(
+        identifier=identifier,
+        kind=target.kind,
+        name=target.name,
+        projects=(target.project,),
+        namespace=target.namespace,
+        in_language=scan.language,
+        path=path.name,
+        size=size,
+        sha256=digest,
+        records=scan.records,
+        date_modified=scan.newest,
+        created_at=created_at,
+        change_cursor=scan.cursor,
+        owner=target.owner,
+    )
+
+
+def _structured_encoder(store: StoreView, project: str) -> Encode:
+    """Encodes an article as Enterprise's Structured Contents, with the project's site info."""
+    import msgspec
+
+    from wikipact.enterprise import shapes
+
+    info = store.site(project)
+    site = (
+        None
+        if info is None
+        else shapes.Site(
+            identifier=project,
+            url=info.server,
+            sitename=info.sitename,
+            namespaces={ns.key: ns.name for ns in info.namespaces},
+        )
+    )
+    encoder = msgspec.json.Encoder()
+
+    def encode(article: Article) -> bytes:
+        return encoder.encode(shapes.structured(shapes.article(msgspec.to_builtins(article), site)))
+
+    return encode
 
 
 def register_dataset(
@@ -199,7 +311,7 @@ def register_dataset(
         f"dataset_{label[:150] or 'dataset'}_{hashlib.sha256(manifest_data).hexdigest()[:12]}"
     )
     existing = get_snapshot(db, identifier)
-    if existing is not None and existing.owner == owner and _file_ok(root, existing):
+    if existing is not None and existing.owner == owner and file_ok(root, existing):
         return existing
 
     inputs = [i for i in manifest.get("inputs") or [] if isinstance(i, dict)]
@@ -217,7 +329,7 @@ def register_dataset(
         *((str(e["path"]), str(e.get("sha256", ""))) for e in files),
     ]
     path = root / f"{identifier}.tar.gz"
-    size, digest = _write_atomic(
+    size, digest = write_atomic(
         path,
         lambda out: _write_dataset(out, dataset_dir, identifier, members, modified, progress),
     )
@@ -255,16 +367,22 @@ def _articles(store: StoreView, project: str, namespace: int) -> Iterator[tuple[
                 yield scanned, article
 
 
-def _scan(store: StoreView, project: str, namespace: int, progress: Progress) -> _Scan:
+def _scan(
+    store: StoreView, target: _Target, encode: Encode, chunk_records: int, progress: Progress
+) -> _Scan:
+    project, namespace = target.project, target.namespace
     cursor = store.last_cursor(project)
     live = store.live_pages(project)
+    parts = Parts(chunk_records)
     records = size = 0
     newest = language = ""
     scanned = 0
     for scanned, article in _articles(store, project, namespace):
+        line = len(encode(article)) + 1
         records += 1
-        size += len(to_json(article)) + 1
+        size += line
         newest = max(newest, article.date_modified)
+        parts.add(line, article.date_modified)
         language = language or article.in_language.identifier
         if records % CHUNK_PAGES == 0:
             progress("scan", scanned, live)
@@ -274,11 +392,12 @@ def _scan(store: StoreView, project: str, namespace: int, progress: Progress) ->
             f"{project} has no live article in namespace {namespace} in the store; ingest its "
             "dump first (`wikipact stats` shows what the store holds)"
         )
-    return _Scan(records=records, size=size, newest=newest, language=language, cursor=cursor)
+    return _Scan(records, size, newest, language, cursor, parts.parts())
 
 
 def _new_identifier(name: str, scan: _Scan, previous: list[Snapshot]) -> str:
-    """``<name>_<YYYYMMDD of the newest article>``, or with ``_2``, ``_3`` ... when taken."""
+    """``<name>_<YYYYMMDD of the newest article>``, or with ``_2``, ``_3`` ... when taken
+    (``name``: ``enwiki_namespace_0``, or ``enwiki_namespace_0_structured``)."""
     stem = f"{name}_{scan.newest[:10].replace('-', '')}"
     taken = {s.identifier for s in previous}
     identifier, n = stem, 1
@@ -293,95 +412,33 @@ def _new_identifier(name: str, scan: _Scan, previous: list[Snapshot]) -> str:
 # -- writing -----------------------------------------------------------------------------------
 
 
-class _HashingWriter(io.RawIOBase):
-    """Passes bytes to ``out`` while hashing and counting them."""
-
-    def __init__(self, out: BinaryIO) -> None:
-        self.out = out
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        view = memoryview(data).cast("B")
-        self.out.write(view)
-        self.digest.update(view)
-        self.size += len(view)
-        return len(view)
-
-
-class _LineReader(io.RawIOBase):
-    """A file-like view of an iterator of byte strings (the NDJSON member, made on demand)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
-        self.pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self.pending:
-            try:
-                self.pending = memoryview(next(self.chunks))
-            except StopIteration:
-                return 0
-        n = min(len(buffer), len(self.pending))
-        buffer[:n] = self.pending[:n]
-        self.pending = self.pending[n:]
-        return n
-
-
-def _reader(chunks: Iterator[bytes]) -> io.BufferedReader:
-    """A buffered file over ``chunks``: ``read(n)`` returns n bytes unless the data ends."""
-    return io.BufferedReader(_LineReader(chunks), buffer_size=COPY_BYTES)
-
-
-def _tarinfo(name: str, size: int, mtime: int) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mtime = mtime
-    info.mode = 0o644
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.type = tarfile.REGTYPE
-    return info
-
-
-def _gzip_tar(out: BinaryIO) -> tuple[gzip.GzipFile, tarfile.TarFile]:
-    gz = gzip.GzipFile(filename="", mode="wb", compresslevel=COMPRESS_LEVEL, fileobj=out, mtime=0)
-    return gz, tarfile.TarFile(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT)  # type: ignore[arg-type]
-
-
 def _write_snapshot(
     out: BinaryIO,
     store: StoreView,
-    project: str,
-    namespace: int,
+    target: _Target,
     identifier: str,
     scan: _Scan,
+    encode: Encode,
     progress: Progress,
 ) -> None:
     written = 0
 
     def lines() -> Iterator[bytes]:
         nonlocal written
-        for _, article in _articles(store, project, namespace):
+        for _, article in _articles(store, target.project, target.namespace):
             written += 1
             if written % CHUNK_PAGES == 0:
                 progress("write", written, scan.records)
-            yield to_json(article) + b"\n"
+            yield encode(article) + b"\n"
 
-    reader = _reader(lines())
-    gz, tar = _gzip_tar(out)
+    member = reader(lines())
+    gz, tar = gzip_tar(out)
     with gz, tar:
-        tar.addfile(_tarinfo(f"{identifier}.ndjson", scan.size, _epoch(scan.newest)), reader)
-        if reader.read(1) or written != scan.records:
+        tar.addfile(tarinfo(f"{identifier}.ndjson", scan.size, epoch(scan.newest)), member)
+        if member.read(1) or written != scan.records:
             raise StoreError(
-                f"{project} changed between the two passes of the snapshot (read transaction "
-                "not isolated?); run `wikipact snapshot create` again"
+                f"{target.project} changed between the two passes of the snapshot (read "
+                "transaction not isolated?); run `wikipact snapshot create` again"
             )
     progress("write", written, scan.records)
 
@@ -394,8 +451,8 @@ def _write_dataset(
     modified: str | None,
     progress: Progress,
 ) -> None:
-    mtime = _epoch(modified) if modified else 0
-    gz, tar = _gzip_tar(out)
+    mtime = epoch(modified) if modified else 0
+    gz, tar = gzip_tar(out)
     with gz, tar:
         for done, (relpath, expected) in enumerate(sorted(members), 1):
             source = directory / relpath
@@ -403,9 +460,9 @@ def _write_dataset(
                 with open(source, "rb") as fh:
                     size = os.fstat(fh.fileno()).st_size
                     digest = hashlib.sha256()
-                    reader = _reader(_read_hashing(fh, digest))
-                    tar.addfile(_tarinfo(f"{identifier}/{relpath}", size, mtime), reader)
-                    longer = bool(reader.read(1))
+                    member = reader(_read_hashing(fh, digest))
+                    tar.addfile(tarinfo(f"{identifier}/{relpath}", size, mtime), member)
+                    longer = bool(member.read(1))
             except FileNotFoundError:
                 raise ConfigError(
                     f"{source} is listed in the manifest but missing; rebuild the dataset"
@@ -426,23 +483,6 @@ def _read_hashing(fh: BinaryIO, digest: Any) -> Iterator[bytes]:
         yield chunk
 
 
-def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> tuple[int, str]:
-    """Run ``write`` on a temp file beside ``path``, fsync, rename; returns (size, sha256)."""
-    from wikipact.run.parse import fsync_replace
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            hashing = _HashingWriter(fh)
-            write(hashing)  # type: ignore[arg-type]
-            os.fchmod(fh.fileno(), 0o644)
-        fsync_replace(tmp, str(path))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return hashing.size, hashing.digest.hexdigest()
-
-
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -456,27 +496,6 @@ def _prepare_root(root: Path) -> Path:
             "$WIKIPACT_SNAPSHOTS"
         ) from None
     return root
-
-
-def _file_ok(root: Path, snapshot: Snapshot) -> bool:
-    """Whether the file of ``snapshot`` is in place with its registered size."""
-    from wikipact.snapshots.registry import snapshot_file
-
-    try:
-        return snapshot_file(root, snapshot).stat().st_size == snapshot.size
-    except (NotFoundError, StoreError, OSError):
-        return False
-
-
-def _epoch(iso: str) -> int:
-    """Seconds since 1970 of an ISO 8601 time (UTC when it has no offset); 0 when unreadable."""
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return 0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0, int(moment.timestamp()))
 
 
 def _dump_date_iso(yyyymmdd: str) -> str | None:

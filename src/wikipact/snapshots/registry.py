@@ -20,6 +20,17 @@ it holds, so that history is kept: ``enwiki_namespace_0_20250126``. A second, di
 the store with the same newest day gets ``_2``, ``_3`` ... (``enwiki_namespace_0_20250126_2``).
 A dataset build is ``dataset_<manifest name>_<first 12 hex of the manifest's sha256>``.
 
+Kinds
+-----
+``snapshot``: a project's namespace as article records; ``structured``: the same articles in
+Enterprise's Structured Contents shape (the same ``name``, identifier
+``enwiki_namespace_0_structured_20250126``); ``dataset``: a packaged dataset build; ``chunk``:
+one consecutive part of a snapshot's (or structured snapshot's) records, as Enterprise serves
+them (``<parent identifier>_chunk_<k>``, name ``enwiki_namespace_0_chunk_<k>``, ``parent`` the
+snapshot's identifier). Chunks are never listed with the files (:func:`list_snapshots` leaves
+them out unless asked for ``kind="chunk"``); :func:`chunks_of` gives a snapshot's chunks in
+order, and :func:`unregister` removes them with their snapshot.
+
 Every identifier matches :data:`IDENTIFIER_RE` (ASCII letters, digits, ``_`` and ``-``, at most
 200 characters): anything else (``..``, ``/``, ``%2e`` ...) is never looked up. Files are stored
 as paths relative to the snapshots root (``<identifier>.tar.gz``) and only ever resolved under it
@@ -51,9 +62,10 @@ from wikipact.store.urls import POSTGRES_PREFIXES
 
 ENV_VAR = "WIKIPACT_SNAPSHOTS"
 IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")
-KINDS = ("snapshot", "dataset")
+KINDS = ("snapshot", "dataset", "chunk", "structured")
+CHUNK_RE = re.compile(r"_chunk_([0-9]+)\Z")  # the end of a chunk's identifier: _chunk_<k>
 
-Kind = Literal["snapshot", "dataset"]
+Kind = Literal["snapshot", "dataset", "chunk", "structured"]
 # a SQLite path, sqlite:/// URL or connection; a postgresql:// URL or psycopg connection
 Db = sqlite3.Connection | str | os.PathLike[str] | Any
 
@@ -71,12 +83,16 @@ class RegistryTables(Protocol):
 
     def put(self, row: tuple[object, ...]) -> None: ...
 
-    def delete(self, identifier: str) -> bool: ...
+    def delete(self, identifier: str) -> bool:
+        """Remove the row ``identifier`` and the rows whose ``parent`` it is (its chunks);
+        True when the row was there."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One downloadable file: a snapshot of a project's namespace, or a packaged dataset build."""
+    """One downloadable file: a snapshot of a project's namespace (as article records, or as
+    Structured Contents), a chunk of one, or a packaged dataset build."""
 
     identifier: str  # enwiki_namespace_0_20250126, dataset_wikipedia_0123456789ab
     kind: Kind
@@ -87,11 +103,12 @@ class Snapshot:
     path: str  # POSIX path relative to the snapshots root, e.g. enwiki_namespace_0_20250126.tar.gz
     size: int  # bytes of the file
     sha256: str  # hex sha256 of the file
-    records: int  # articles (snapshot) or kept records (dataset)
+    records: int  # articles (snapshot, structured, chunk) or kept records (dataset)
     date_modified: str | None  # newest article's date_modified (ISO 8601); dataset: dump date
     created_at: str  # when it was registered, ISO 8601 UTC
     change_cursor: int | None  # project's last change-log cursor the file includes
     owner: str | None = None  # None: any entitled partner; else the one partner id
+    parent: str | None = None  # a chunk's snapshot (identifier); None for anything else
 
     @property
     def project(self) -> str | None:
@@ -161,6 +178,12 @@ def register(db: Db, snapshot: Snapshot) -> Snapshot:
         raise ConfigError(f"snapshot path {snapshot.path!r} {problem}")
     if not snapshot.projects:
         raise ConfigError(f"snapshot {snapshot.identifier} names no project")
+    if (snapshot.kind == "chunk") != (snapshot.parent is not None):
+        raise ConfigError(
+            f"snapshot {snapshot.identifier}: a chunk, and only a chunk, has a parent"
+        )
+    if snapshot.parent is not None and not valid_identifier(snapshot.parent):
+        raise ConfigError(f"snapshot {snapshot.identifier}: invalid parent {snapshot.parent!r}")
     projects = sorted(set(snapshot.projects))
     with _tables(db, write=True) as tables:
         tables.put(
@@ -179,6 +202,7 @@ def register(db: Db, snapshot: Snapshot) -> Snapshot:
                 snapshot.created_at,
                 snapshot.change_cursor,
                 snapshot.owner,
+                snapshot.parent,
                 projects[0] if len(projects) == 1 else None,
             ),
         )
@@ -186,7 +210,7 @@ def register(db: Db, snapshot: Snapshot) -> Snapshot:
 
 
 def unregister(db: Db, identifier: str) -> bool:
-    """Remove a row (not its file); True when there was one."""
+    """Remove a row and its chunks' rows (not their files); True when there was the row."""
     if not valid_identifier(identifier):
         return False
     with _tables(db, write=True) as tables:
@@ -219,7 +243,8 @@ def list_snapshots(
     ``owner``: also the files private to this partner; None lists public files only.
     ``include_public=False`` with an ``owner``: only that partner's private files.
     ``all_owners=True`` (administration): every file, public or private to anyone.
-    ``kind``: only ``snapshot`` or only ``dataset``.
+    ``kind``: only files of this kind. Chunks are listed only when asked for (``chunk``);
+    otherwise every kind but ``chunk``.
     """
     where: list[str] = []
     params: list[object] = []
@@ -235,6 +260,8 @@ def list_snapshots(
     if kind is not None:
         where.append("kind=?")
         params.append(kind)
+    else:
+        where.append("kind<>'chunk'")
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     found = _select(db, clause, ("name", "created_at DESC", "identifier DESC"), tuple(params))
     if projects is None:
@@ -244,16 +271,22 @@ def list_snapshots(
 
 
 def latest(
-    db: Db, project: str, namespace: int = 0, *, owner: str | None = None
+    db: Db,
+    project: str,
+    namespace: int = 0,
+    *,
+    owner: str | None = None,
+    kind: Kind = "snapshot",
 ) -> Snapshot | None:
-    """The newest snapshot of ``project`` and ``namespace`` visible to ``owner`` (None: public)."""
+    """The newest file of ``kind`` (``snapshot``, or ``structured`` for Structured Contents) of
+    ``project`` and ``namespace`` visible to ``owner`` (None: public)."""
     if owner is None:
-        clause, params = "owner IS NULL", (project, namespace)
+        clause, params = "owner IS NULL", (kind, project, namespace)
     else:
-        clause, params = "(owner IS NULL OR owner=?)", (project, namespace, owner)
+        clause, params = "(owner IS NULL OR owner=?)", (kind, project, namespace, owner)
     rows = _select(
         db,
-        f"WHERE kind='snapshot' AND project=? AND namespace=? AND {clause}",
+        f"WHERE kind=? AND project=? AND namespace=? AND {clause}",
         ("created_at DESC", "change_cursor DESC", "identifier DESC"),
         params,
         limit=1,
@@ -261,9 +294,27 @@ def latest(
     return rows[0] if rows else None
 
 
-def snapshots_named(db: Db, name: str) -> list[Snapshot]:
-    """Every row with this Enterprise-style name (``enwiki_namespace_0``), any owner."""
-    return _select(db, "WHERE name=?", ("created_at DESC", "identifier DESC"), (name,))
+def snapshots_named(db: Db, name: str, *, kind: Kind | None = None) -> list[Snapshot]:
+    """Every row with this Enterprise-style name (``enwiki_namespace_0``), any owner, newest
+    first; only those of ``kind`` when given (a snapshot and a structured snapshot share it)."""
+    order = ("created_at DESC", "identifier DESC")
+    if kind is None:
+        return _select(db, "WHERE name=?", order, (name,))
+    return _select(db, "WHERE name=? AND kind=?", order, (name, kind))
+
+
+def chunks_of(db: Db, parent: str) -> list[Snapshot]:
+    """The chunks of the snapshot ``parent`` (an identifier), in chunk order (k = 0, 1, ...);
+    any owner (a chunk has its snapshot's)."""
+    if not valid_identifier(parent):
+        return []
+    found = _select(db, "WHERE kind='chunk' AND parent=?", (), (parent,))
+    return sorted(found, key=_chunk_number)
+
+
+def _chunk_number(chunk: Snapshot) -> tuple[int, str]:
+    match = CHUNK_RE.search(chunk.identifier)
+    return (int(match.group(1)) if match else -1, chunk.identifier)
 
 
 # -- plumbing ----------------------------------------------------------------------------------
@@ -284,7 +335,7 @@ def _select(
 
 def _row(row: tuple[Any, ...]) -> Snapshot:
     (ident, kind, name, projects, namespace, language, path, size, sha, records, modified,
-     created, cursor, owner) = row  # fmt: skip
+     created, cursor, owner, parent) = row  # fmt: skip
     return Snapshot(
         identifier=ident,
         kind=kind,
@@ -300,6 +351,7 @@ def _row(row: tuple[Any, ...]) -> Snapshot:
         created_at=created,
         change_cursor=cursor,
         owner=owner,
+        parent=parent,
     )
 
 
@@ -383,7 +435,23 @@ class Registry:
         return get_snapshot(self._conn(), identifier)
 
     def list(self, **filters: Any) -> list[Snapshot]:
+        """:func:`list_snapshots` (no chunks unless ``kind="chunk"``)."""
         return list_snapshots(self._conn(), **filters)
+
+    def chunks(self, parent: str) -> list[Snapshot]:
+        """:func:`chunks_of`: the chunks of the snapshot ``parent``, in order."""
+        return chunks_of(self._conn(), parent)
+
+    def latest(
+        self,
+        project: str,
+        namespace: int = 0,
+        *,
+        owner: str | None = None,
+        kind: Kind = "snapshot",
+    ) -> Snapshot | None:
+        """:func:`latest`: the newest ``kind`` file of the project's namespace for ``owner``."""
+        return latest(self._conn(), project, namespace, owner=owner, kind=kind)
 
     def ensure_schema(self) -> None:
         """Create the registry's tables if they are missing (on a connection of its own: the

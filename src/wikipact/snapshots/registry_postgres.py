@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from wikipact.errors import ConfigError, StoreError
-from wikipact.snapshots.registry_sqlite import COLUMNS
+from wikipact.snapshots.registry_sqlite import COLUMNS, columns_at
 from wikipact.snapshots.schema import SNAPSHOTS
 from wikipact.store.migrations import migrate, version_in_force
 from wikipact.store.pools import READ_ONLY, connection_pool
@@ -23,12 +23,12 @@ from wikipact.store.urls import redact
 
 TEXT_COLUMNS = frozenset(
     ("identifier", "kind", "name", "project", "projects", "in_language", "path", "sha256",
-     "date_modified", "created_at", "owner")
+     "date_modified", "created_at", "owner", "parent")
 )  # fmt: skip
 
 _UPSERT = (
     f"INSERT INTO snapshots ({COLUMNS}, project) "
-    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (identifier) DO UPDATE SET "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (identifier) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in (*COLUMNS.split(", ")[1:], "project"))
 )
 
@@ -55,11 +55,15 @@ class PostgresTables:
         present = self.conn.execute("SELECT to_regclass('snapshots') IS NOT NULL").fetchone()[0]
         if not present:
             return []  # nothing was ever registered in this database
-        self.check_version()
+        version = self.check_version()
+        if version < 2 and "parent" in where:
+            return []  # no chunk before step 2 (a registry only ever read so far)
         tail = where.replace("?", "%s")  # the registry's SQL has no other ? and no %
         tail += (" ORDER BY " + ", ".join(_order_term(t) for t in order)) if order else ""
         tail += f" LIMIT {int(limit)}" if limit is not None else ""
-        return self.conn.execute(f"SELECT {COLUMNS} FROM snapshots {tail}", params).fetchall()  # type: ignore[no-any-return]
+        return self.conn.execute(
+            f"SELECT {columns_at(version)} FROM snapshots {tail}", params
+        ).fetchall()  # type: ignore[no-any-return]
 
     def put(self, row: tuple[object, ...]) -> None:
         with self.conn.transaction():
@@ -67,13 +71,14 @@ class PostgresTables:
 
     def delete(self, identifier: str) -> bool:
         with self.conn.transaction():
+            self.conn.execute("DELETE FROM snapshots WHERE parent=%s", (identifier,))
             deleted = self.conn.execute(
                 "DELETE FROM snapshots WHERE identifier=%s", (identifier,)
             ).rowcount
         return bool(deleted > 0)
 
-    def check_version(self) -> None:
-        version_in_force(self.conn, SNAPSHOTS, label="the snapshot registry")
+    def check_version(self) -> int:
+        return version_in_force(self.conn, SNAPSHOTS, label="the snapshot registry")
 
     def ensure_schema(self) -> None:
         migrate(self.conn, SNAPSHOTS, label="the snapshot registry")

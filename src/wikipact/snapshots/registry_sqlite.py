@@ -16,10 +16,17 @@ from wikipact.errors import StoreError
 from wikipact.snapshots.schema import SNAPSHOTS
 from wikipact.store.migrations import migrate, version_in_force
 
-COLUMNS = (
+COLUMNS_V1 = (
     "identifier, kind, name, projects, namespace, in_language, path, size, sha256, records, "
     "date_modified, created_at, change_cursor, owner"
 )
+COLUMNS = COLUMNS_V1 + ", parent"  # the order of registry._row
+
+
+def columns_at(version: int) -> str:
+    """What to select at a layout ``version``: a registry not yet migrated to step 2 (only
+    ever read so far) has no ``parent``, and no chunk."""
+    return COLUMNS if version >= 2 else COLUMNS_V1 + ", NULL"
 
 
 class SQLiteTables:
@@ -34,8 +41,12 @@ class SQLiteTables:
         tail = where + (" ORDER BY " + ", ".join(order) if order else "")
         tail += f" LIMIT {int(limit)}" if limit is not None else ""
         try:
-            self.check_version()
-            return self.conn.execute(f"SELECT {COLUMNS} FROM snapshots {tail}", params).fetchall()
+            version = self.check_version()
+            if version < 2 and "parent" in where:
+                return []  # no chunk before step 2 (a registry only ever read so far)
+            return self.conn.execute(
+                f"SELECT {columns_at(version)} FROM snapshots {tail}", params
+            ).fetchall()
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 return []  # nothing was ever registered in this database
@@ -45,21 +56,18 @@ class SQLiteTables:
         with _transaction(self.conn):
             self.conn.execute(
                 f"INSERT OR REPLACE INTO snapshots({COLUMNS}, project) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 row,
             )
 
     def delete(self, identifier: str) -> bool:
         with _transaction(self.conn):
-            return (
-                self.conn.execute(
-                    "DELETE FROM snapshots WHERE identifier=?", (identifier,)
-                ).rowcount
-                > 0
-            )
+            self.conn.execute("DELETE FROM snapshots WHERE parent=?", (identifier,))
+            deleted = self.conn.execute("DELETE FROM snapshots WHERE identifier=?", (identifier,))
+            return deleted.rowcount > 0
 
-    def check_version(self) -> None:
-        version_in_force(self.conn, SNAPSHOTS, label="the snapshot registry")
+    def check_version(self) -> int:
+        return version_in_force(self.conn, SNAPSHOTS, label="the snapshot registry")
 
     def ensure_schema(self) -> None:
         migrate(self.conn, SNAPSHOTS, label="the snapshot registry")

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from wikipact.errors import ConfigError, StoreError
 from wikipact.model.article import Article
+from wikipact.model.raw import SiteInfo
 
 
 class StoreView(Protocol):
@@ -30,6 +31,10 @@ class StoreView(Protocol):
     def page_id_chunks(self, project: str, size: int) -> Iterator[tuple[int, int]]: ...
 
     def articles_between(self, project: str, first: int, last: int) -> Iterator[Article]: ...
+
+    def site(self, project: str) -> SiteInfo | None:
+        """The project's site information (sitename, server, namespace names), if stored."""
+        ...
 
 
 @contextmanager
@@ -53,6 +58,7 @@ class _SQLiteView:
         self.store = store
         self.page_id_chunks = store.page_id_chunks
         self.articles_between = store.articles_between
+        self.site = store.site  # on the view's connection, inside its transaction
 
     def last_cursor(self, project: str) -> int:
         return int(
@@ -101,6 +107,14 @@ class _PostgresView:
                 "SELECT COUNT(*) FROM articles WHERE project=%s AND NOT deleted", (project,)
             ).fetchone()[0]
         )
+
+    def site(self, project: str) -> SiteInfo | None:
+        from wikipact.store.records import site_decoder
+
+        row = self.conn.execute(
+            "SELECT siteinfo FROM sites WHERE project=%s", (project,), binary=True
+        ).fetchone()
+        return site_decoder.decode(row[0]) if row else None
 
     def page_id_chunks(self, project: str, size: int) -> Iterator[tuple[int, int]]:
         """(first, last) page ids of consecutive chunks of ``size`` live pages, in id order."""

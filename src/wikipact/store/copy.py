@@ -40,6 +40,7 @@ TABLES: list[tuple[str, tuple[str, ...]]] = [
     ("access_partners", ("identifier",)),
     ("access_agreements", ("identifier",)),
     ("access_keys", ("identifier",)),
+    ("access_refresh_tokens", ("digest",)),
     ("access_audit", ("seq",)),
     ("access_rate", ("key",)),
     ("access_quota", ("agreement", "channel", "period")),
