@@ -24,6 +24,9 @@ NOT_INSTALLED = {"mypyc": "mypy"}  # setup.py: in the isolated build environment
 ELSEWHERE = {
     "bench/peers.py": {"mwparserfromhell", "wikitextparser"},  # bench/.venv-peers (bench/README.md)
 }
+# Enterprise's Python SDK: its top-level package, imported from ../shared/clients by the tests
+# that run it (tests/enterprise, tests/api/test_login.py), never installed
+SHARED_CLIENTS = {"modules"}
 # calls that import the module named by their first argument
 IMPORTING_CALLS = {"import_module", "importorskip", "find_spec"}
 
@@ -83,6 +86,8 @@ def undeclared(paths: list[Path], declared: set[str]) -> list[str]:
     for path in paths:
         relative = (path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).as_posix()
         third_party = imported(path) - set(sys.stdlib_module_names) - {"__future__"} - local(path)
+        if relative.startswith("tests/"):
+            third_party -= SHARED_CLIENTS
         for module in sorted(third_party - ELSEWHERE.get(relative, set())):
             distributions = providers().get(module) or [NOT_INSTALLED.get(module, module)]
             if not {normalized(d) for d in distributions} & declared:

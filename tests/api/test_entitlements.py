@@ -27,7 +27,7 @@ def test_metadata_lists_only_entitled_projects(client: TestClient, partners: Par
     assert [p["identifier"] for p in acme] == ["enwiki"]
     assert [p["identifier"] for p in beta] == ["mrwiki"]
     assert client.get("/v2/languages", headers=auth(partners.beta)).json() == [
-        {"identifier": "mr", "direction": "ltr"}
+        {"identifier": "mr", "name": "Marathi", "alternate_name": "मराठी", "direction": "ltr"}
     ]
     assert client.get("/v2/projects", headers=auth(partners.gone)).json() == []
 

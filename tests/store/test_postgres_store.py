@@ -144,7 +144,7 @@ def test_processes_opening_a_new_database_together_create_the_schema_once(
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute(
             "SELECT name, version FROM wikipact_migrations ORDER BY version"
-        ).fetchall() == [("store", 1), ("store", 2)]
+        ).fetchall() == [("store", 1), ("store", 2), ("store", 3)]
 
 
 def test_a_read_only_session_cannot_write_even_by_mistake(postgres_url: str) -> None:
