@@ -35,6 +35,10 @@ from urllib.parse import quote_from_bytes
 
 import pytest
 import schemathesis
+
+# imported now, not deep in a test: pytest rewrites this plugin module when it is first imported,
+# and CPython 3.11 once failed to parse it there ("AST constructor recursion depth mismatch")
+import schemathesis.specs.openapi.schemas
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -56,10 +60,10 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-# Cases per operation and generation mode; 13 partner + 10 admin operations, plus the
+# Cases per operation and generation mode; about 60 partner + 10 admin operations, plus the
 # on-demand operations again with an existing title: well over 500 in all.
-POSITIVE = 20
-NEGATIVE = 8
+POSITIVE = 12
+NEGATIVE = 6
 EXISTING = 20
 MIN_CASES = 500
 REALTIME = "/v2/realtime/articles"

@@ -65,6 +65,11 @@ EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
         ["eswikibooks_namespace_0"],
     ),
     "batches/batches.py": (["enwiki_namespace_0"], []),
+    "demo/word_cloud/get.py Alabama": (["Successfully fetched: Alabama", "Saved data to"], []),
+    "demo/elections/get.py": (
+        [],
+        [f"{year}_United_States_presidential_election" for year in range(1980, 2025, 4)],
+    ),
     "structured-contents-snapshots/structuredcontentsnapshots.py": (
         ["Identifier: enwiki_namespace_0", "Found 1 total structured snapshots"],
         [],
@@ -101,9 +106,10 @@ def unexpected(log: str, absent: list[str]) -> list[str]:
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_example_runs_to_the_end(sdk: Enterprise, tmp_path: Path, example: str) -> None:
     must_show, absent = EXAMPLES[example]
+    script, *args = example.split(" ")
     done = run_program(
         sdk,
-        [str(SDK / "example" / example)],
+        [str(SDK / "example" / script), *args],
         tmp_path,
         username="everyone",
         password=sdk.everyone,
