@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager
@@ -27,6 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
 from tests.api.conftest import make_partners, sample_db  # noqa: F401 (a fixture)
+from tests.live import live_server
 
 QUERY = "anarchism stateless societies"
 
@@ -104,39 +102,11 @@ def stdio_session(url: str) -> Session:
     return connect
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def api(setup: Setup) -> Iterator[str]:
     """A live ``wikipact serve`` (two worker processes) on the setup's database: its base URL."""
-    port = _free_port()
-    command = [sys.executable, "-m", "wikipact", "serve", "--db", setup.url, "--workers", "2"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port), "--no-access-log"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a readiness wait, not a measurement
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(process.stderr.read().decode() if process.stderr else "")
-            try:
-                httpx.get(f"{base}/openapi.json", timeout=5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with live_server(setup.url) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def http_session(base: str) -> Session:

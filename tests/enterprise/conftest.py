@@ -11,20 +11,17 @@ enwiki snapshot (chunks of 20 articles) and a Structured Contents snapshot of it
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.api.conftest import Partners, make_partners
 from tests.conftest import CORPUS, ENWIKI_MULTISTREAM, MRWIKI_MULTISTREAM
+from tests.live import live_server
 
 REPO = Path(__file__).resolve().parents[2]
 # the clients partners use, beside the shared corpus (../shared/clients)
@@ -60,12 +57,6 @@ def sdk_available() -> None:
         pytest.skip(f"Enterprise's Python SDK is not in {SDK} (it comes with ../shared/clients)")
     if str(SDK) not in sys.path:
         sys.path.insert(0, str(SDK))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _ingest_at(url: str, source: Path, moment: datetime) -> None:
@@ -104,29 +95,6 @@ def _everyone(access) -> str:  # type: ignore[no-untyped-def]
     return str(access.create_key("everyone", label="examples", actor="test")[1])
 
 
-def _start(url: str, root: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    command = [sys.executable, "-m", "wikipact", "serve", "--db", url, "--workers", "2"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port), "--snapshots", str(root), "--no-access-log"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a readiness wait, not a measurement
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(process.stderr.read().decode() if process.stderr else "")
-        try:
-            httpx.get(f"{base}/openapi.json", timeout=5)
-            return process, base
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-
-
 @pytest.fixture(scope="session")
 def enterprise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enterprise]:
     from wikipact.backends import open_backends
@@ -151,12 +119,8 @@ def enterprise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Enterprise]
     create_snapshot(url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS, structured=True)
     if spanish.is_file():
         create_snapshot(url, root, "eswiki", 0)
-    process, base = _start(url, root)
-    try:
+    with live_server(url, "--snapshots", str(root)) as base:
         yield Enterprise(base=base, url=url, root=root, keys=keys, everyone=everyone, hours=hours)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -260,125 +260,68 @@ def _download(
     return files.download(_kept(svc, snapshot, filename), meter, project, *headers)
 
 
-# -- routes: Structured Contents snapshots (before /snapshots/{identifier}) -------------------
+# -- routes --------------------------------------------------------------------------------
 
 
-STRUCTURED = ("structured",)
+def _file_routes(path: str, kinds: tuple[str, ...], what: str) -> None:
+    """List (GET, POST), describe (GET, POST), HEAD and download the files of ``kinds``."""
+
+    @router.get(path, summary=f"{what.capitalize()} the caller may download")
+    def get_list(
+        request: Request,
+        principal: Caller,
+        project: Annotated[str | None, Query(max_length=100)] = None,
+        fields: FieldsParam = None,
+        filters: FiltersParam = None,
+    ) -> Response:
+        return _list(request, principal, kinds, from_params(fields, filters), project)
+
+    @router.post(path, summary=f"{what.capitalize()} (POST with a JSON body)")
+    def post_list(request: Request, principal: Caller, query: QueryBody = None) -> Response:
+        return _list(request, principal, kinds, query)
+
+    @router.get(f"{path}/{{identifier}}", summary="One file's metadata (size, version, chunks)")
+    def get_one(
+        request: Request, principal: Caller, identifier: Identifier, fields: FieldsParam = None
+    ) -> Response:
+        return _one(request, principal, identifier, kinds, from_params(fields, None))
+
+    @router.post(f"{path}/{{identifier}}", summary="One file's metadata (POST)")
+    def post_one(
+        request: Request, principal: Caller, identifier: Identifier, query: QueryBody = None
+    ) -> Response:
+        return _one(request, principal, identifier, kinds, query)
+
+    @router.head(
+        f"{path}/{{identifier}}/download",
+        responses=files.DOWNLOAD_RESPONSES,
+        summary="Size and ETag",
+    )
+    def head_file(request: Request, principal: Caller, identifier: Identifier) -> Response:
+        snapshot = _find(services(request), principal, identifier, kinds)
+        return _head(request, principal, snapshot, identifier)
+
+    @router.get(
+        f"{path}/{{identifier}}/download",
+        responses=files.DOWNLOAD_RESPONSES,
+        summary="Download (tar.gz of NDJSON); Range and If-Range supported",
+    )
+    def download(
+        request: Request,
+        principal: Caller,
+        identifier: Identifier,
+        range_: files.RangeHeader = None,
+        if_range: files.IfRange = None,
+        if_none_match: files.IfNoneMatch = None,
+    ) -> Response:
+        snapshot = _find(services(request), principal, identifier, kinds)
+        headers = (range_, if_range, if_none_match)
+        return _download(request, principal, snapshot, identifier, headers)
 
 
-@router.get("/snapshots/structured-contents", summary="Structured Contents snapshots")
-def list_structured(
-    request: Request, principal: Caller, fields: FieldsParam = None, filters: FiltersParam = None
-) -> Response:
-    return _list(request, principal, STRUCTURED, from_params(fields, filters))
-
-
-@router.post("/snapshots/structured-contents", summary="Structured Contents snapshots (POST)")
-def post_list_structured(request: Request, principal: Caller, query: QueryBody = None) -> Response:
-    return _list(request, principal, STRUCTURED, query)
-
-
-@router.get("/snapshots/structured-contents/{identifier}", summary="A Structured Contents snapshot")
-def get_structured(
-    request: Request, principal: Caller, identifier: Identifier, fields: FieldsParam = None
-) -> Response:
-    return _one(request, principal, identifier, STRUCTURED, from_params(fields, None))
-
-
-@router.post("/snapshots/structured-contents/{identifier}", summary="The same (POST)")
-def post_structured(
-    request: Request, principal: Caller, identifier: Identifier, query: QueryBody = None
-) -> Response:
-    return _one(request, principal, identifier, STRUCTURED, query)
-
-
-@router.head(
-    "/snapshots/structured-contents/{identifier}/download",
-    responses=files.DOWNLOAD_RESPONSES,
-    summary="Size and ETag",
-)
-def head_structured(request: Request, principal: Caller, identifier: Identifier) -> Response:
-    snapshot = _find(services(request), principal, identifier, STRUCTURED)
-    return _head(request, principal, snapshot, identifier)
-
-
-@router.get(
-    "/snapshots/structured-contents/{identifier}/download",
-    responses=files.DOWNLOAD_RESPONSES,
-    summary="Download a Structured Contents snapshot (tar.gz of NDJSON); Range supported",
-)
-def download_structured(
-    request: Request,
-    principal: Caller,
-    identifier: Identifier,
-    range_: files.RangeHeader = None,
-    if_range: files.IfRange = None,
-    if_none_match: files.IfNoneMatch = None,
-) -> Response:
-    snapshot = _find(services(request), principal, identifier, STRUCTURED)
-    headers = (range_, if_range, if_none_match)
-    return _download(request, principal, snapshot, identifier, headers)
-
-
-# -- routes: snapshots, datasets and chunks ---------------------------------------------------
-
-FILES = ("snapshot", "dataset")
-
-
-@router.get("/snapshots", summary="Snapshots and dataset builds the caller may download")
-def list_snapshots(
-    request: Request,
-    principal: Caller,
-    project: Annotated[str | None, Query(max_length=100)] = None,
-    fields: FieldsParam = None,
-    filters: FiltersParam = None,
-) -> Response:
-    return _list(request, principal, FILES, from_params(fields, filters), project)
-
-
-@router.post("/snapshots", summary="Snapshots and dataset builds (POST with a JSON body)")
-def post_list_snapshots(request: Request, principal: Caller, query: QueryBody = None) -> Response:
-    return _list(request, principal, FILES, query)
-
-
-@router.get("/snapshots/{identifier}", summary="One snapshot's metadata (size, version, chunks)")
-def get_snapshot(
-    request: Request, principal: Caller, identifier: Identifier, fields: FieldsParam = None
-) -> Response:
-    return _one(request, principal, identifier, FILES, from_params(fields, None))
-
-
-@router.post("/snapshots/{identifier}", summary="One snapshot's metadata (POST)")
-def post_snapshot(
-    request: Request, principal: Caller, identifier: Identifier, query: QueryBody = None
-) -> Response:
-    return _one(request, principal, identifier, FILES, query)
-
-
-@router.head(
-    "/snapshots/{identifier}/download", responses=files.DOWNLOAD_RESPONSES, summary="Size and ETag"
-)
-def head_download(request: Request, principal: Caller, identifier: Identifier) -> Response:
-    snapshot = _find(services(request), principal, identifier, FILES)
-    return _head(request, principal, snapshot, identifier)
-
-
-@router.get(
-    "/snapshots/{identifier}/download",
-    responses=files.DOWNLOAD_RESPONSES,
-    summary="Download a snapshot (tar.gz of NDJSON); Range and If-Range supported",
-)
-def download(
-    request: Request,
-    principal: Caller,
-    identifier: Identifier,
-    range_: files.RangeHeader = None,
-    if_range: files.IfRange = None,
-    if_none_match: files.IfNoneMatch = None,
-) -> Response:
-    snapshot = _find(services(request), principal, identifier, FILES)
-    headers = (range_, if_range, if_none_match)
-    return _download(request, principal, snapshot, identifier, headers)
+# Structured Contents first: /snapshots/structured-contents is not a snapshot's identifier
+_file_routes("/snapshots/structured-contents", ("structured",), "Structured Contents snapshots")
+_file_routes("/snapshots", ("snapshot", "dataset"), "snapshots and dataset builds")
 
 
 @router.get("/snapshots/{identifier}/chunks", summary="A snapshot's chunks")

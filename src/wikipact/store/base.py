@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
@@ -46,14 +46,6 @@ class PageFacts:
     previous_characters: int | None = None  # None when not stored or its text is hidden
     redirects: tuple[str, ...] = ()
     hidden: int = 0  # the current revision's hidden fields (1 text, 2 editor, 4 comment)
-
-
-def creation_time(first_revisions: Sequence[Sequence[Any]]) -> str | None:
-    """A page's creation time from its first two stored revisions' (timestamp, parent id): the
-    first one's, when it has no parent and a later one is stored too (a single stored revision
-    may be the newest of a current-only dump, whose parent ids older exports leave out)."""
-    first = first_revisions
-    return str(first[0][0]) if len(first) == 2 and not first[0][1] else None
 
 
 @dataclass

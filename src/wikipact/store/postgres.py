@@ -72,8 +72,8 @@ from wikipact.store.base import (
     StoreStats,
     StreamChange,
     StreamPosition,
-    creation_time,
 )
+from wikipact.store.facts import read_page_facts
 from wikipact.store.hiding import HIDDEN_BITS, hidden_bits, without_hidden
 from wikipact.store.migrations import migrate, version_in_force
 from wikipact.store.pools import READ_ONLY, connection_pool
@@ -654,38 +654,13 @@ class PostgresStore:
     def page_facts(
         self, project: str, page_id: int, title: str, revision_id: int, parent_id: int | None
     ) -> PageFacts:
-        first = self._rows(
-            "SELECT timestamp, parent_id FROM revisions WHERE project=%s AND page_id=%s "
-            "ORDER BY revision_id LIMIT 2",
-            (project, page_id),
-        )
-        current = self._one(
-            "SELECT hidden FROM revisions WHERE project=%s AND revision_id=%s",
-            (project, revision_id),
-        )
-        previous = None
-        if parent_id:
-            previous = self._one(
-                "SELECT timestamp, wikitext, hidden FROM revisions WHERE project=%s AND "
-                "revision_id=%s",
-                (project, parent_id),
-            )
-        redirects = self._rows(
-            "SELECT title FROM articles WHERE project=%s AND redirect_target=%s AND NOT deleted "
-            "ORDER BY title",
-            (project, title),
-        )
-        return PageFacts(
-            date_created=creation_time(first),
-            previous_identifier=parent_id or None,
-            previous_timestamp=previous[0] if previous is not None else None,
-            previous_characters=(
-                len(records.decompress(previous[1]).decode("utf-8"))
-                if previous is not None and not previous[2] & HIDDEN_BITS["text"]
-                else None
-            ),
-            redirects=tuple(r[0] for r in redirects),
-            hidden=int(current[0]) if current is not None else 0,
+        return read_page_facts(
+            self._one,
+            self._rows,
+            records.decompress,
+            placeholder="%s",
+            live="NOT deleted",
+            page=(project, page_id, title, revision_id, parent_id),
         )
 
     def revision_text(self, project: str, revision_id: int) -> str | None:

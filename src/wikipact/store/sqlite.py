@@ -35,8 +35,8 @@ from wikipact.store.base import (
     StoreStats,
     StreamChange,
     StreamPosition,
-    creation_time,
 )
+from wikipact.store.facts import read_page_facts
 from wikipact.store.hiding import HIDDEN_BITS, hidden_bits, without_hidden
 from wikipact.store.migrations import migrate, version_in_force
 from wikipact.store.schema import STORE
@@ -584,38 +584,13 @@ class SQLiteStore:
     def page_facts(
         self, project: str, page_id: int, title: str, revision_id: int, parent_id: int | None
     ) -> PageFacts:
-        first = self._rows(
-            "SELECT timestamp, parent_id FROM revisions WHERE project=? AND page_id=? "
-            "ORDER BY revision_id LIMIT 2",
-            (project, page_id),
-        )
-        current = self._one(
-            "SELECT hidden FROM revisions WHERE project=? AND revision_id=?",
-            (project, revision_id),
-        )
-        previous = None
-        if parent_id:
-            previous = self._one(
-                "SELECT timestamp, wikitext, hidden FROM revisions WHERE project=? AND "
-                "revision_id=?",
-                (project, parent_id),
-            )
-        redirects = self._rows(
-            "SELECT title FROM articles WHERE project=? AND redirect_target=? AND deleted=0 "
-            "ORDER BY title",
-            (project, title),
-        )
-        return PageFacts(
-            date_created=creation_time(first),
-            previous_identifier=parent_id or None,
-            previous_timestamp=previous[0] if previous is not None else None,
-            previous_characters=(
-                len(_decompress(previous[1]).decode("utf-8"))
-                if previous is not None and not previous[2] & HIDDEN_BITS["text"]
-                else None
-            ),
-            redirects=tuple(r[0] for r in redirects),
-            hidden=int(current[0]) if current is not None else 0,
+        return read_page_facts(
+            self._one,
+            self._rows,
+            _decompress,
+            placeholder="?",
+            live="deleted=0",
+            page=(project, page_id, title, revision_id, parent_id),
         )
 
     def revision_text(self, project: str, revision_id: int) -> str | None:
