@@ -40,7 +40,8 @@ class Hour:
         """``2026-12-07``, ``09`` -> the hour; ``ConfigError`` for anything else."""
         try:
             start = datetime.strptime(f"{date} {hour}", "%Y-%m-%d %H").replace(tzinfo=UTC)
-        except ValueError:
+            start + timedelta(hours=1)  # the hour must end within the calendar (not 9999-12-31 23)
+        except (ValueError, OverflowError):
             raise ConfigError(
                 f"no hour {date}/{hour}: give the date as YYYY-MM-DD and the hour as 00 to 23"
             ) from None
