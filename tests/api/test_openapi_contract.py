@@ -62,6 +62,11 @@ CHECKS = [
 ]
 # Cases per operation and generation mode; about 60 partner + 10 admin operations, plus the
 # on-demand operations again with an existing title: well over 500 in all.
+# CPython 3.11.7's AST converter keeps its recursion depth in state shared by every thread and
+# misses a decrement on an error path (python/cpython#106905, fixed in later releases); with the
+# app answering in its own thread, an ast.parse in the generator can fail once with this
+# SystemError, which hypothesis reports as flaky. Such a pass is run again, once.
+AST_RACE = "AST constructor recursion depth mismatch"
 POSITIVE = 12
 NEGATIVE = 6
 EXISTING = 20
@@ -142,7 +147,12 @@ def _run(operation: Any, strategy: Any, mode: str, key: str, examples: int, tall
             problem = f"{operation.label} -> {response.status_code}: {first}"
             tally.failures.setdefault(problem, f"{exc}\n    {case.as_curl_command(headers)}")
 
-    one()
+    try:
+        one()
+    except BaseException as exc:  # hypothesis reports it as a flaky failure
+        if AST_RACE not in repr(exc):
+            raise
+        one()  # once more: the interpreter's error, not the app's (see AST_RACE)
 
 
 def _pass(app: Any, key: str, *, admin: bool, tally: Tally) -> set[str]:
