@@ -11,6 +11,9 @@ DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path(
     os.environ.get("WIKIPACT_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
 )
+# the clients partners use (Enterprise's SDK), beside the shared corpus: ../shared/clients
+CLIENTS = Path(os.environ.get("WIKIPACT_CLIENTS", CORPUS.parent / "clients"))
+SDK = CLIENTS / "wme-sdk-python"
 
 ENWIKI_MULTISTREAM = DATA / "sample-enwiki-pages-articles-multistream.xml.bz2"
 ENWIKI_PLAIN = DATA / "sample-enwiki-pages-articles.xml"

@@ -28,8 +28,8 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import Partners, auth
 from tests.api.test_auth import _dump
+from tests.conftest import SDK
 
-SDK = Path("/work/shared/clients/wme-sdk-python")
 BAD_LOGIN = "the username or password is not valid"
 
 

@@ -10,7 +10,6 @@ enwiki snapshot (chunks of 20 articles) and a Structured Contents snapshot of it
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,13 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import Partners, make_partners
-from tests.conftest import CORPUS, ENWIKI_MULTISTREAM, MRWIKI_MULTISTREAM
+from tests.conftest import CORPUS, ENWIKI_MULTISTREAM, MRWIKI_MULTISTREAM, SDK
 from tests.live import live_server
 
 REPO = Path(__file__).resolve().parents[2]
-# the clients partners use, beside the shared corpus (../shared/clients)
-CLIENTS = Path(os.environ.get("WIKIPACT_CLIENTS", Path(CORPUS).parent / "clients"))
-SDK = CLIENTS / "wme-sdk-python"
 CHUNK_RECORDS = 20
 
 
