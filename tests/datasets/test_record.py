@@ -66,7 +66,7 @@ def test_a_record_of_a_real_article_without_optional_columns() -> None:
     assert record.license == "CC-BY-SA-4.0"
     assert "Anarchism" in record.attribution and "enwiki" in record.attribution
     assert record.tokens == 12345
-    assert record.signals == anarchism.signals and record.signals.words == 7510
+    assert record.signals == anarchism.signals and record.signals.words == 7511
     assert (record.sections, record.claims, record.infoboxes, record.references) == (None,) * 4
 
 

@@ -376,11 +376,14 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-_REDIRECT = re.compile(r"^\s*#[^\s\[]+\s*:?\s*\[\[([^\]|#]*)", re.UNICODE)
+# "#" or, as jawiki's ＃転送, a full-width "＃": every Wikipedia's redirect words have this form
+# (tests/wikitext/test_site_tables.py checks them all, from wikitext/sites.py's tables)
+_REDIRECT = re.compile(r"^\s*[#＃][^\s\[]+\s*:?\s*\[\[([^\]|#]*)", re.UNICODE)
 
 
 def redirect_target_of(wikitext: str) -> str | None:
-    """Target of ``#REDIRECT [[Target]]`` (any localised magic word), for old exports."""
+    """Target of ``#REDIRECT [[Target]]`` (any localised magic word: ``#WEITERLEITUNG``,
+    ``#đổi``, ``＃転送``), for old exports."""
     match = _REDIRECT.match(wikitext[:512])
     return match.group(1).strip().replace("_", " ") or None if match else None
 

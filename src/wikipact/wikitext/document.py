@@ -28,7 +28,6 @@ from wikipact.model.article import (
     Table,
 )
 from wikipact.model.raw import SiteInfo
-from wikipact.wikitext import langdata
 from wikipact.wikitext.context import Context
 from wikipact.wikitext.inline import strip_formatting
 from wikipact.wikitext.layout import Layout, build, section_tree
@@ -78,8 +77,11 @@ def parse_wikitext(wikitext: str, site: SiteInfo, title: str) -> ParsedPage:
     text = protect_tags(text, ctx.protected, ctx.warnings)
     text = extract_refs(text, ctx.refs, ctx.warnings)
     text = language_variants(text)
-    if langdata.DISAMBIGUATION_MAGIC_WORD in text:
-        ctx.disambiguation = True
+    if any(word in text for word in ctx.disambiguation_switches):
+        ctx.disambiguation = True  # langdata's __DISAMBIG__ or the wiki's own (__ĐỊNHHƯỚNG__)
+    # switches that strip_formatting's __WORD__ misses (each starts or ends with __ or ＿＿)
+    if ctx.extra_switches is not None and ("__" in text or "＿＿" in text):
+        text = ctx.extra_switches.sub("", text)
     text = expand(text, ctx)
     tables: list[Table] = []
     text = extract_tables(text, ctx, tables)

@@ -113,6 +113,34 @@ def _line_without_quotes(line: str) -> str:
     return "".join(parts[0::2])
 
 
+_CELL_ATTRIBUTES = re.compile(r"""^\s*(?:[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s|]+)\s*)*\|(?!\|)""")
+
+
+def table_cells(text: str) -> str:
+    """A table inside a fragment (an infobox value built with ``{{(!}}``, a caption) as the text
+    of its cells, one per line: its markup is not text."""
+    lines = []
+    depth = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("{|"):
+            depth += 1
+            continue
+        if depth and stripped.startswith("|}"):
+            depth -= 1
+            continue
+        if not depth:
+            lines.append(line)
+        elif stripped.startswith(("|-", "|+")):
+            continue
+        elif stripped[:1] in ("|", "!"):
+            cells = stripped[1:].replace("!!", "||").split("||")
+            lines.extend(_CELL_ATTRIBUTES.sub("", cell, count=1).strip() for cell in cells)
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def finish(text: str, ctx: Context) -> str:
     """Entities decoded, protected content put back, spaces collapsed."""
     if "\ue002" in text:
@@ -143,6 +171,8 @@ def clean_fragment(
     ctx.collect_links = collect and saved_flag
     try:
         text = expand(raw, ctx, depth)
+        if "{|" in text:
+            text = table_cells(text)
         text = replace_links(text, ctx, depth)
         text = strip_formatting(text)
         if "\ue000" in text:

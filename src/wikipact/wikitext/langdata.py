@@ -152,6 +152,7 @@ __all__ = [
     "INTERWIKI_LANGUAGE_CODES",
     "INTERWIKI_PROJECT_PREFIXES",
     "LANGUAGE_INLINE_ALIASES",
+    "LANGUAGE_NAMES_EN",
     "LANGUAGE_TEMPLATE_CLASSES",
     "MAGIC_WORDS",
     "MAINTENANCE_TEMPLATES",
@@ -1800,7 +1801,13 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "nowrap": "its argument unchanged",
     "nobr": "its argument unchanged",
     "date": "a date from its arguments (ISO date, or day|month|year on frwiki)",
-    "ipa": "nothing (Enterprise's text drops pronunciations)",
+    "ipa": "the transcription as the reader sees it: {{IPA|/ˈæ/}} '/ˈæ/', enwiki's {{IPA-de|x|lang}}"
+    " 'German: [x]', {{IPAc-en|ˈ|æ|n}} '/ˈæn/'",
+    "audio": "the label of an audio link ({{Audio|file|label}}); nothing for a bare player",
+    "respell": "a respelled pronunciation, its syllables joined by hyphens ({{respell|ASS|kee}})",
+    "lang_xx": "the text of {{lang-xx|text}}; on enwiki 'French: text' (with the romanization"
+    " and literal translation when given)",
+    "langx": "{{langx|fr|text}}: like lang_xx with the language code first",
     "sic": "the quoted text (last positional), without '[sic]'",
     "abbr": "the abbreviation (first positional)",
     "small": "its argument unchanged",
@@ -1816,6 +1823,9 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "ruby": "base text then the reading in parentheses",
     "vanchor": "its text (first positional); the anchor itself is not text",
     "quote": "the quotation text (first positional or 'text='/'quote=')",
+    "fr_quote": "the quotation between guillemets, '« text »' (frwiki {{citation}})",
+    "fr_quote_open": "an opening guillemet '« ' (frwiki {{début citation}})",
+    "fr_quote_close": "a closing guillemet ' »' (frwiki {{fin citation}})",
     "circa": "'c. ' followed by the date",
     "frac": "a fraction 'a b/c' from its positionals",
     "sortname": "'First Last' from the first two positionals",
@@ -1831,7 +1841,8 @@ INLINE_RENDERER_DOCS: dict[str, str] = {
     "mdash": "an em dash '—'",
     "nbsp": "a no-break space (or N of them)",
     "spaces": "N spaces",
-    "century": "a century ('XVIIIe siècle' from frwiki {{s-|XVIII}})",
+    "century": "a century ('XVIIIe siècle' from frwiki {{s|XVIII}} or {{s-|XVIII}}, 'Ve siècle"
+    " av. J.-C.' from {{-s|V}}, 'XIXe et XXe siècles' from {{s2|XIX|XX}})",
     "passthrough": "the last non-empty positional argument, or nothing (layout wrappers)",
     "literal": "INLINE_LITERAL_TEXT[name] followed by any positional arguments",
     "ordinal": "the template name as written ({{1er}}, {{XIXe}}, {{XXe siècle}}: frwiki)",
@@ -1910,6 +1921,9 @@ INLINE_LITERAL_TEXT: dict[str, str] = _table(
         "er": "er",
         "re": "re",
         "ère": "ère",
+        "'s": "&#39;s",  # an entity: next to '' it is no quote mark
+        "née": "née",
+        "né": "né",
     }
 )
 
@@ -1944,7 +1958,6 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
             "lang-el2",
             "lang-grc2",
             "lang-chu2",
-            "langx",
             "zh",
         ],
         "lang",
@@ -2095,25 +2108,12 @@ INLINE_TEMPLATE_ALIASES: dict[str, str] = _table(
     dict.fromkeys(["siècle", "s-", "s2-", "sp-", "-s-", "century", "séc", "siglo"], "century"),
     # pronunciation (rendered as nothing)
     dict.fromkeys(
-        [
-            "ipa",
-            "ipac-en",
-            "ipa2",
-            "ipa-all",
-            "audio",
-            "prononciation",
-            "msapi",
-            "δφα",
-            "προφορά",
-            "мфа",
-            "мфа-всі",
-            "мфа2",
-            "ऐका",
-            "respell",
-            "試聴",
-        ],
+        ["ipa", "ipac-en", "ipa2", "ipa-all", "δφα", "προφορά", "мфа", "мфа-всі", "мфа2"],
         "ipa",
     ),
+    {"respell": "respell", "langx": "langx"},
+    # audio players: the label of enwiki's {{Audio|file|label}}, nothing for the others
+    dict.fromkeys(["audio", "prononciation", "msapi", "ऐका", "試聴"], "audio"),
     # interlanguage links
     dict.fromkeys(
         [
@@ -2373,6 +2373,37 @@ _DE_COUNTRY_FLAGS = [
     "Zypern",
 ]
 
+#: English names of languages by code, as enwiki's {{lang-xx}}, {{langx}} and {{IPA-xx}} show
+#: them ("French: texte"). Codes seen in the corpus's lang-xx/IPA-xx calls and the common rest.
+LANGUAGE_NAMES_EN: dict[str, str] = {
+    "af": "Afrikaans", "aln": "Gheg Albanian", "am": "Amharic", "ang": "Old English",
+    "ar": "Arabic", "arc": "Aramaic", "az": "Azerbaijani", "be": "Belarusian",
+    "ber": "Berber", "bg": "Bulgarian", "bn": "Bengali", "bo": "Tibetan", "br": "Breton",
+    "brh": "Brahui", "bs": "Bosnian", "ca": "Catalan", "cs": "Czech", "cu": "Church Slavonic",
+    "cy": "Welsh", "da": "Danish", "de": "German", "dv": "Maldivian", "el": "Greek",
+    "en": "English", "eo": "Esperanto", "es": "Spanish", "et": "Estonian", "eu": "Basque",
+    "fa": "Persian", "fi": "Finnish", "fil": "Filipino", "fo": "Faroese", "fr": "French",
+    "fy": "West Frisian", "ga": "Irish", "gd": "Scottish Gaelic", "gl": "Galician",
+    "grc": "Ancient Greek", "gsw": "Swiss German", "gu": "Gujarati", "gv": "Manx",
+    "haw": "Hawaiian", "he": "Hebrew", "hi": "Hindi", "hr": "Croatian", "ht": "Haitian Creole",
+    "hu": "Hungarian", "hy": "Armenian", "id": "Indonesian", "is": "Icelandic",
+    "it": "Italian", "ja": "Japanese", "jv": "Javanese", "ka": "Georgian", "kk": "Kazakh",
+    "km": "Khmer", "kn": "Kannada", "ko": "Korean", "ku": "Kurdish", "kw": "Cornish",
+    "ky": "Kyrgyz", "la": "Latin", "lb": "Luxembourgish", "lo": "Lao", "lt": "Lithuanian",
+    "lv": "Latvian", "mi": "Māori", "mk": "Macedonian", "ml": "Malayalam", "mn": "Mongolian",
+    "mr": "Marathi", "ms": "Malay", "mt": "Maltese", "my": "Burmese", "nds": "Low German",
+    "ne": "Nepali", "nl": "Dutch", "nn": "Norwegian Nynorsk", "no": "Norwegian",
+    "nb": "Norwegian Bokmål", "oc": "Occitan", "pa": "Punjabi", "pl": "Polish",
+    "ps": "Pashto", "pt": "Portuguese", "qu": "Quechua", "rm": "Romansh", "ro": "Romanian",
+    "ru": "Russian", "rus": "Russian", "sa": "Sanskrit", "sco": "Scots", "sd": "Sindhi",
+    "si": "Sinhala", "sk": "Slovak", "sl": "Slovene", "so": "Somali", "sq": "Albanian",
+    "sr": "Serbian", "sv": "Swedish", "sw": "Swahili", "ta": "Tamil", "te": "Telugu",
+    "tg": "Tajik", "th": "Thai", "tk": "Turkmen", "tl": "Tagalog", "tr": "Turkish",
+    "tt": "Tatar", "tu": "Turkish", "ug": "Uyghur", "uk": "Ukrainian", "ur": "Urdu",
+    "uz": "Uzbek", "vi": "Vietnamese", "yi": "Yiddish", "yo": "Yoruba", "zh": "Chinese",
+    "zu": "Zulu",
+}  # fmt: skip
+
 #: Names whose meaning depends on the wiki: lang -> {name: class}. Consulted first by
 #: :func:`classify_template` when ``lang`` is given.
 LANGUAGE_TEMPLATE_CLASSES: dict[str, dict[str, str]] = {
@@ -2396,7 +2427,17 @@ LANGUAGE_INLINE_ALIASES: dict[str, dict[str, str]] = {
         # Vereinigte Staaten, Vereinigtes Königreich
         dict.fromkeys(_DE_COUNTRY_FLAGS, "flag"),
     ),
-    "fr": _table({"citation": "quote", "heure": "fr_time", "s": "fr_century_ordinal"}),
+    "fr": _table(
+        {"citation": "fr_quote", "heure": "fr_time", "début citation": "fr_quote_open"},
+        {"fin citation": "fr_quote_close"},
+        # centuries: {{s|XII}}, linked {{s-|XII}}, BC {{-s|V}}, two {{s2|XIX|XX}}, a span {{sp}}
+        dict.fromkeys(_words("s -s s2 -s2 sp -sp s- -s- s2- -s2- sp- -sp-"), "century"),
+        # seen dropped in prose: {{page h'|Fédération|fédération}} (a disambiguation page's
+        # link), {{tmp|2|°C}} (a temperature), {{latin|Austria}}, {{en langue|de|Österreich}},
+        # {{smn|1897491|7}} (a number with its sort key, in tables)
+        {"page h'": "passthrough", "tmp": "unit", "latin": "lang", "en langue": "lang"},
+        {"smn": "number"},
+    ),
     "uk": _table({"s": "nowrap"}),
     "ru": _table({"s": "nowrap"}),
     "it": _table({"citazione": "quote", "bio": "bio"}),
@@ -2404,8 +2445,14 @@ LANGUAGE_INLINE_ALIASES: dict[str, dict[str, str]] = {
     "zh": _table({"bd": "zh_life", "bda": "zh_life"}),
     "ja": _table({"ピン音": "abbr"}),  # pinyin: the romanisation as written
     "gl": _table({"dic": "abbr"}),  # a word linked to its dictionary entry
-    "el": _table({"redwd": "red_link"}),  # a missing article, with its Wikidata item
-    "en": _table({"currency": "currency_code", "us patent": "us_patent"}),
+    "el": _table({"redwd": "red_link", "μονάδα": "unit"}),  # {{Redwd}}: a missing article
+    "en": _table(
+        {"currency": "currency_code", "us patent": "us_patent"},
+        # seen dropped in prose: {{shy|Be|stimm|ung}} (soft hyphens), {{langr|de|Freiheit}},
+        # {{Lbs|Hunstanton}} (a lifeboat station, 234 uses in one table)
+        {"shy": "join", "langr": "lang", "lbs": "abbr"},
+    ),
+    "mr": _table({"w": "passthrough", "audio-ipa": "audio"}),  # {{w|Title}}: an enwiki link
 }
 
 #: Templates whose output is not prose: images and galleries, maps, charts, tables and table
@@ -2809,7 +2856,7 @@ def inline_renderer(name: str, lang: str | None = None) -> str | None:
     if renderer := INLINE_TEMPLATE_ALIASES.get(key):
         return renderer
     if _LANG_TEMPLATE.match(key):
-        return "lang"
+        return "lang_xx"
     if _IPA_TEMPLATE.match(key):
         return "ipa"
     if (_FR_ORDINAL.match(key) and (lang == "fr" or key[0].isdigit())) or (

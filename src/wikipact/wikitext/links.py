@@ -13,6 +13,7 @@ from urllib.parse import quote
 from wikipact.model.article import ExternalLink, Link
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
+from wikipact.wikitext.markers import QUOTE_BREAK
 from wikipact.wikitext.typography import title_bars
 
 _PIPE_TRICK = re.compile(r"\s*\(.*\)$")
@@ -30,6 +31,9 @@ _BARE_URL = re.compile(
     r"[hHfF](?<![\w/=\"'][hHfF])(?:(?<=[hH])[tT][tT][pP][sSſ]?|(?<=[fF])[tT][pP])"
     r"://[^\s\[\]<>\"|{}]+"
 )
+# Image options of any wiki (the fallback): the page's wiki's own ones (ctx.image_words,
+# ctx.image_option: MediaWiki's names for that wiki, wikitext.sites) are tried first.
+_ALT_PREFIXES = ("alt=", "альт=")
 _IMAGE_OPTION = re.compile(
     r"^(?:thumb|thumbnail|frame|framed|frameless|border|right|left|center|centre|none|upright"
     r"|baseline|middle|sub|super|text-top|text-bottom|top|bottom|mini|miniatur|vignette|gauche"
@@ -169,9 +173,21 @@ def _replacer(
                 if whole.rfind("[[", 0, start) > whole.rfind("]]", 0, start):
                     return display + trail
             ctx.links.append((target, shown))
+        if "'" in display:
+            display = _quotes_apart(display)
         return display + trail
 
     return replace
+
+
+def _quotes_apart(display: str) -> str:
+    """A link's text whose quote marks must not run together with those around the link:
+    MediaWiki reads ``''[[X|''Y]]''`` as italics, not as the four quotes it would be as text."""
+    if display[:1] == "'":
+        display = QUOTE_BREAK + display
+    if display[-1:] == "'":
+        display += QUOTE_BREAK
+    return display
 
 
 def _is_file(inner: str, ctx: Context) -> bool:
@@ -276,7 +292,13 @@ def _link(inner: str, ctx: Context, depth: int, collect: bool = True) -> str | N
         prefix_key in langdata.INTERWIKI_PROJECT_PREFIXES
         or prefix_key in langdata.INTERWIKI_LANGUAGE_CODES
     ):
-        return display if len(parts) > 1 else rest
+        if len(parts) > 1:
+            return display
+        inner_prefix, inner_colon, inner_rest = rest.partition(":")
+        key = inner_prefix.strip().casefold()
+        if inner_colon and (key in ctx.category_prefixes or key in ctx.file_prefixes):
+            return inner_rest.strip()  # [[:en:Category:X]] reads as X, like [[:Category:X]]
+        return rest
     if collect and ctx.collect_links and target and not target.startswith("#"):
         ctx.links.append((target, display.strip()))
     return display
@@ -314,11 +336,14 @@ def _image(name: str, options: list[str], ctx: Context, depth: int) -> None:
     name = " ".join(name.replace("_", " ").split())
     caption: str | None = None
     alt: str | None = None
+    words, own, alt_prefixes = ctx.image_words, ctx.image_option, ctx.alt_prefixes
     for option in options:
         stripped = option.strip()
-        if stripped.casefold().startswith(("alt=", "альт=")):
+        if not stripped or stripped in words:
+            continue
+        if stripped.casefold().startswith(alt_prefixes or _ALT_PREFIXES):
             alt = stripped.split("=", 1)[1].strip()
-        elif stripped and not _IMAGE_OPTION.match(stripped):
+        elif (own is None or not own.match(stripped)) and not _IMAGE_OPTION.match(stripped):
             caption = stripped
     if caption is not None:
         from wikipact.wikitext.inline import clean_fragment

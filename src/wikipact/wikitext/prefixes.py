@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from wikipact.model.raw import SiteInfo
-from wikipact.wikitext import langdata
+from wikipact.wikitext import langdata, sites
 from wikipact.wikitext.context import Context
 
 TAIL = 4000  # characters at the end of a page where its categories stand
@@ -105,9 +105,11 @@ def _key(prefix: str) -> str:
 
 @lru_cache(maxsize=64)
 def _known(site: SiteInfo) -> frozenset[str]:
-    """Every prefix that already means something: the site's namespaces, interwiki prefixes."""
+    """Every prefix that already means something: the site's namespaces (as the dump names
+    them, and every name and alias MediaWiki gives the wiki's namespaces), interwiki prefixes."""
     return (
         frozenset(_key(ns.name) for ns in site.namespaces if ns.name)
+        | sites.tables_for(site.dbname, site.language).namespace_names
         | _CANONICAL
         | langdata.INTERWIKI_PROJECT_PREFIXES
         | langdata.INTERWIKI_LANGUAGE_CODES

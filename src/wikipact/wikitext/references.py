@@ -10,7 +10,10 @@ from wikipact.wikitext.context import Context
 from wikipact.wikitext.inline import clean_fragment
 from wikipact.wikitext.tags import RawRef
 from wikipact.wikitext.templates import (
-    citation_metadata,
+    SHORT_ANCHORS,
+    anchor_key,
+    canonical_parameter,
+    citation_source,
     classify,
     format_citation,
     lookup_key,
@@ -70,7 +73,20 @@ def resolve(ctx: Context, used: set[int]) -> ResolvedRefs:
             uses[defining] = uses.get(defining, 0) + 1
             source = ctx.refs[defining]
             citation_of[index] = Citation(identifier=identifiers[defining], group=source.group)
-    references = tuple(_reference(ctx, i, identifiers[i], uses.get(i, 0)) for i in order)
+    # short citations last: they link to full citations, some of which are in refs
+    made = {
+        i: _reference(ctx, i, identifiers[i], uses.get(i, 0))
+        for i in order
+        if ctx.refs[i].kind != "short"
+    }
+    for i in order:
+        if i not in made:
+            made[i] = _short_reference(ctx, i, identifiers[i], uses.get(i, 0))
+    references = tuple(made[i] for i in order)
+    # a ref with nothing to show (invoked but never defined, empty) backs no claim
+    empty = {identifiers[i] for i, ref in made.items() if ref.text is None}
+    if empty:
+        citation_of = {k: c for k, c in citation_of.items() if c.identifier not in empty}
     return ResolvedRefs(references, citation_of)
 
 
@@ -82,9 +98,7 @@ def _identifier(group: str, name: str) -> str:
 def _reference(ctx: Context, index: int, identifier: str, uses: int) -> Reference:
     raw: RawRef = ctx.refs[index]
     if raw.kind == "short":
-        return Reference(
-            identifier=identifier, type="short", metadata=dict(raw.metadata or {}), uses=uses
-        )
+        return _short_reference(ctx, index, identifier, uses)
     content = raw.content or ""
     if not content.strip():
         if raw.name:
@@ -110,11 +124,39 @@ def _reference(ctx: Context, index: int, identifier: str, uses: int) -> Referenc
             kind = "web"
     if not text and links:  # a bare URL: that is what the reader sees
         text = links[0].text or links[0].url
+    if not text and "{{" in content:
+        text = _template_summary(content, ctx)
     return Reference(
         identifier=identifier,
         group=raw.group,
         type=kind if raw.kind == "ref" else raw.kind,
         name=raw.name,
+        metadata=metadata,
+        text=ReferenceText(value=text, links=links) if text else None,
+        uses=uses,
+    )
+
+
+def _short_reference(ctx: Context, index: int, identifier: str, uses: int) -> Reference:
+    """A short citation ({{sfn}}, {{sfnm}}): its text as the page shows it ("Smith 2001,
+    p. 23."), its metadata, and, when the page has the full citation it points to, that
+    citation's fields (title, publisher, URL ...) and its text as ``source``."""
+    raw: RawRef = ctx.refs[index]
+    metadata = dict(raw.metadata or {})
+    anchors = metadata.pop(SHORT_ANCHORS, "").split()
+    found = [ctx.sources[a] for a in anchors if a in ctx.sources]
+    links: tuple[ExternalLink, ...] = ()
+    if found:
+        for source in found if len(found) == 1 else ():
+            for key, value in source.items():
+                if key not in ("pages", "authors", "date"):
+                    metadata.setdefault(key, value)
+        metadata["source"] = "\n".join(format_citation(source) for source in found)
+        links = tuple(ExternalLink(url=s["url"]) for s in found if s.get("url"))
+    text = raw.content or ""
+    return Reference(
+        identifier=identifier,
+        type="short",
         metadata=metadata,
         text=ReferenceText(value=text, links=links) if text else None,
         uses=uses,
@@ -141,9 +183,50 @@ def _citation(content: str, ctx: Context) -> tuple[str, dict[str, str], bool]:
             saved = ctx.collect_links
             ctx.collect_links = False
             try:
-                metadata = citation_metadata(make_template(name, params), ctx, 1)
+                metadata, anchor = citation_source(make_template(name, params), ctx, 1)
             finally:
                 ctx.collect_links = saved
+            if anchor:
+                ctx.sources.setdefault(anchor_key(anchor), metadata)
             whole = len(top) == 1 and not (content[:start] + content[end:]).strip(" .\n")
             return kind, metadata, whole
     return "text", {}, False
+
+
+# Parameters that identify or format rather than describe: left out of a template's summary.
+_SUMMARY_SKIP = frozenset(
+    {"access_date", "archive_url", "archive_date", "url", "doi", "isbn", "pages", "date"}
+)
+_SUMMARY_SKIP_KEYS = frozenset({"id", "class", "ref", "lang", "language", "langue", "inline"})
+
+
+def _template_summary(content: str, ctx: Context) -> str:
+    """What is left to show of a ref made of a template wikipact cannot render (a site's
+    source template: {{YouTube|id|title}}, {{СУМ-11|word}}, {{sep entry|godwin|William
+    Godwin|...}}): its name and its descriptive arguments ("YouTube: title"). Never empty."""
+    top, _ = scan(content)
+    for start, end in top:
+        raw_name, params = parse_call(content[start + 2 : end - 2])
+        name = normalize_name(raw_name, ctx)
+        if not name or name.startswith("#"):
+            continue
+        call = make_template(name, params)
+        values: list[str] = []
+        saved = ctx.collect_links
+        ctx.collect_links = False  # the ref's links are not the page's
+        pairs = [("", p) for p in call.positional] + list(call.named.items())
+        for key, raw in pairs:
+            if len(values) >= 4:
+                break
+            if key and (key in _SUMMARY_SKIP_KEYS or canonical_parameter(key) in _SUMMARY_SKIP):
+                continue
+            value, _ = clean_fragment(raw, ctx, 1)
+            value = value.strip()
+            if not value or "://" in value or not any(c.isalpha() for c in value):
+                continue
+            if value.isascii() and " " not in value and any(c in value for c in "0123456789/_"):
+                continue  # an identifier (a video id, an entry number, a file path)
+            values.append(value)
+        ctx.collect_links = saved
+        return f"{name}: {', '.join(values)}" if values else name
+    return ""

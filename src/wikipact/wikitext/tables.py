@@ -74,8 +74,9 @@ def _unwrap(lines: list[str]) -> list[str]:
         if stripped.startswith("|"):
             for cell in _split_cells(stripped[1:], "||"):
                 bar = cell.find("|")
-                if bar >= 0 and "[[" not in cell[:bar] and _ATTRS.match(cell[:bar]):
-                    cell = cell[bar + 1 :]
+                head = cell[:bar]
+                if bar >= 0 and "[[" not in head and (not head.strip() or _ATTRS.match(head)):
+                    cell = cell[bar + 1 :]  # "| a || b", "|| a": MediaWiki drops the bar
                 out.extend(["", cell.strip()])
             continue
         out.append(line)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from wikipact.model.article import Infobox, Part
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
-from wikipact.wikitext.markers import QUOTE_BREAK, ref_marker
+from wikipact.wikitext.markers import QUOTE_BREAK, REF_CLOSE, REF_OPEN, ref_marker
 from wikipact.wikitext.split import split_outside
 from wikipact.wikitext.tags import RawRef
 from wikipact.wikitext.typography import title_bars
@@ -299,7 +299,25 @@ def _normalize_name(raw: str, template_prefixes: frozenset[str]) -> str:
 def expand(text: str, ctx: Context, depth: int = 0) -> str:
     """``text`` with every template replaced by its rendering (or nothing)."""
     if "{{" not in text and "}}" not in text:
+        return text if depth else drop_ref_separators(text)
+    if depth == 0:
+        return drop_ref_separators(_expand(text, ctx, depth))
+    return _expand(text, ctx, depth)
+
+
+# A separator between two footnote markers ("[1],[2]": {{,}}, {{·}}, a comma): it goes with them.
+_REF_SEPARATOR = re.compile(REF_CLOSE + "[ \t\xa0]*(?:,|·|•|&nbsp;)[ \t\xa0]*(?=" + REF_OPEN + ")")
+
+
+def drop_ref_separators(text: str) -> str:
+    """Remove the commas and dots that only separate footnote markers ("[1],[2]"), which the
+    text would otherwise keep as ",." once the markers are gone."""
+    if REF_OPEN not in text:
         return text
+    return _REF_SEPARATOR.sub(REF_CLOSE, text)
+
+
+def _expand(text: str, ctx: Context, depth: int) -> str:
     top, stray = scan(text)
     if stray:
         ctx.warn("unbalanced_braces", len(stray))
@@ -341,7 +359,7 @@ def render(inner: str, ctx: Context, depth: int) -> str:
 def _is_function(name: str, ctx: Context) -> bool:
     head = name.split(":", 1)[0].strip()
     return head.casefold() not in ctx.template_prefixes and (
-        head.isupper() or head.casefold() in _FUNCTIONS
+        head.isupper() or head.casefold() in _FUNCTIONS or head.casefold() in ctx.function_names
     )
 
 
@@ -351,6 +369,7 @@ _FUNCTIONS = {"lc", "uc", "lcfirst", "ucfirst", "formatnum", "padleft", "padrigh
 def _parser_function(name: str, params: list[str], ctx: Context, depth: int) -> str:
     head, _, first = name.partition(":")
     key = head.strip().casefold()
+    key = ctx.function_names.get(key, key)  # the wiki's own name: {{#thẻ:ref}}, {{KLEIN:x}}
     arg = expand(first, ctx, depth + 1).strip()
     if key == "#tag" and arg.casefold() == "ref" and params:
         call = make_template("ref", params)
@@ -505,14 +524,32 @@ _LITERAL_FIELDS = frozenset(
 )
 
 
+# editor-last, editor1-last, editor-surname2, editor2 (an editor's name), not editor-first/link
+_EDITOR_LAST = re.compile(r"^editor(\d*)(?:[-_ ]?(?:last|surname)(\d*))?$")
+
+
 def citation_metadata(call: Template, ctx: Context, depth: int) -> dict[str, str]:
+    return citation_source(call, ctx, depth)[0]
+
+
+def citation_source(call: Template, ctx: Context, depth: int) -> tuple[dict[str, str], str]:
+    """A citation template's metadata and its CITEREF anchor ("" when it has none), the
+    target of short citations: ``ref=`` ({{sfnref}}, {{harvid}}, a name), else up to four
+    authors' last names and the year, as Module:Citation/CS1 makes it."""
     from wikipact.wikitext.inline import clean_fragment
 
     metadata: dict[str, str] = {}
     authors: list[str] = []
+    lasts: list[tuple[int, str]] = []
     firsts: dict[str, str] = {}
+    editors: list[tuple[int, str]] = []
     for key, raw in call.named.items():
         canonical = canonical_parameter(key)
+        if canonical is None and key.startswith("editor") and raw.strip():
+            match = _EDITOR_LAST.match(key)
+            if match:
+                number = match.group(1) or match.group(2)
+                editors.append((int(number) if number else 1, _plain(raw, ctx, depth)))
         if canonical is None or not raw.strip():
             continue
         if canonical in _LITERAL_FIELDS and "{{" not in raw and "[[" not in raw:
@@ -522,10 +559,13 @@ def citation_metadata(call: Template, ctx: Context, depth: int) -> dict[str, str
         if not value:
             continue
         if canonical == "author":
-            if key.rstrip("0123456789").endswith(("first", "prénom", "vorname", "nombre", "nome")):
-                firsts[key[len(key.rstrip("0123456789")) :] or "1"] = value
+            base = key.rstrip("0123456789")
+            if base.endswith(("first", "prénom", "vorname", "nombre", "nome", "given")):
+                firsts[key[len(base) :] or "1"] = value
             else:
                 authors.append(value)
+                number = key[len(base) :]
+                lasts.append((int(number) if number else 1, value))
             continue
         metadata.setdefault(canonical, value)
     if authors:
@@ -535,12 +575,37 @@ def citation_metadata(call: Template, ctx: Context, depth: int) -> dict[str, str
                 for i, last in enumerate(authors)
             ]
         metadata["authors"] = "; ".join(authors)
-    return metadata
+    return metadata, _anchor(call, ctx, depth, lasts or editors, metadata.get("date", ""))
+
+
+def _anchor(
+    call: Template, ctx: Context, depth: int, lasts: list[tuple[int, str]], date: str
+) -> str:
+    ref = call.named.get("ref")
+    if ref is not None and ref.strip() and ref.strip().casefold() != "harv":
+        value = ref.strip()
+        if value.casefold() == "none":
+            return ""
+        if value.startswith("{{") and value.endswith("}}"):
+            name, params = parse_call(value[2:-2])
+            if lookup_key(normalize_name(name, ctx)) in ("sfnref", "harvid"):
+                parts = [expand(p, ctx, depth + 1).strip() for p in params if "=" not in p]
+                return "CITEREF" + "".join(parts)
+        return expand(value, ctx, depth + 1).strip()
+    if not lasts:
+        return ""
+    year = _YEAR_IN_DATE.search(date)
+    return (
+        "CITEREF" + "".join(name for _, name in sorted(lasts)[:4]) + (year.group(0) if year else "")
+    )
 
 
 def render_citation(call: Template, ctx: Context, depth: int) -> str:
     """A citation template as readable text: authors (date). title. work. publisher."""
-    return format_citation(citation_metadata(call, ctx, depth))
+    metadata, anchor = citation_source(call, ctx, depth)
+    if anchor:
+        ctx.sources.setdefault(anchor_key(anchor), metadata)
+    return format_citation(metadata)
 
 
 def format_citation(meta: dict[str, str]) -> str:
@@ -574,6 +639,7 @@ _LOCAL_ALIASES = {
     "note": "note",
     "sfnp": "sfn",
     "sfnm": "sfn",
+    "sfnmp": "sfn",
     "sfn": "sfn",
 }
 
@@ -582,7 +648,7 @@ _LOCAL_ALIASES = {
 def _renderer_for(key: str, language: str) -> Renderer | None:
     canonical = _LOCAL_ALIASES.get(key) or inline_renderer(key, language)
     if canonical is None:
-        if len(key) == 1 and not key.isalnum():
+        if (len(key) == 1 and not key.isalnum()) or key in _TABLE_SYMBOLS:
             return _symbol
         if _ORDINAL.match(key):
             return _ordinal
@@ -644,7 +710,15 @@ def _cite(ref: RawRef, ctx: Context) -> str:
     return ref_marker(len(ctx.refs) - 1)
 
 
+# Templates that stand for table markup, so that a table can be written inside a template's
+# argument; MediaWiki expands them before it reads tables, and so does wikipact
+_TABLE_SYMBOLS = {"(!": "{|", "!)": "|}", "!!": "||", "!-": "|-", "!+": "|+", "(!-": "{|"}
+
+
 def _symbol(call: Template, ctx: Context, depth: int) -> str:
+    symbol = _TABLE_SYMBOLS.get(call.key)
+    if symbol is not None:
+        return symbol
     return {"!": "|", "=": "=", "'": "'", "-": "", "·": "·", "•": " • ", ",": ", "}.get(
         call.key, ""
     )
@@ -655,7 +729,104 @@ def _ordinal(call: Template, ctx: Context, depth: int) -> str:
 
 
 def _lang(call: Template, ctx: Context, depth: int) -> str:
-    return _x(call, ctx, depth, 2) or _x(call, ctx, depth, 1)
+    """{{lang|fr|texte}}, {{langue|en|texte=...}}, {{lang3|fr|en|texte}}: the text."""
+    named = call.get("text", "texte", "tekst")
+    if named:
+        return expand(named, ctx, depth + 1).strip()
+    if len(call.positional) >= 2:
+        return _last(call, ctx, depth)
+    return _first(call, ctx, depth)
+
+
+def _lang_xx(call: Template, ctx: Context, depth: int) -> str:
+    """{{lang-fr|texte}}: the text; on enwiki "French: texte" as the template shows it."""
+    code = lookup_key(call.name).partition("-")[2]
+    return _lang_with_name(call, ctx, depth, code, 1)
+
+
+def _langx(call: Template, ctx: Context, depth: int) -> str:
+    """{{langx|fr|texte}}: enwiki's successor of {{lang-fr|texte}}."""
+    return _lang_with_name(call, ctx, depth, _first(call, ctx, depth).casefold(), 2)
+
+
+def _lang_with_name(call: Template, ctx: Context, depth: int, code: str, index: int) -> str:
+    text = call.get("text") or call.arg(index)
+    shown = expand(text, ctx, depth + 1).strip() if text else ""
+    if ctx.language not in ("en", "simple") or not shown:
+        return shown
+    name = langdata.LANGUAGE_NAMES_EN.get(code.split("-")[0])
+    if name is None:
+        return shown
+    translit = call.get("translit", "tr") or call.arg(index + 1)
+    literal = call.get("lit") or call.arg(index + 2)
+    if translit and translit.strip():
+        shown += f", romanized: {expand(translit, ctx, depth + 1).strip()}"
+    if literal and literal.strip():
+        shown += f", lit. ‘{expand(literal, ctx, depth + 1).strip()}’"
+    return f"{name}: {shown}"
+
+
+_IPA_LABELS_EN = {"lang": "{}: ", "pron": "pronounced ", "local": "locally ", "": "", "-": ""}
+_IPAC_LABELS = {
+    "lang": "English: ", "pron": "pronounced ", "local": "locally ", "us": "US: ",
+    "uk": "UK: ", "ipa": "", "icon": "", "audio": "", "am": "US: ", "br": "UK: ",
+}  # fmt: skip
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]+)*$")
+
+
+def _ipa(call: Template, ctx: Context, depth: int) -> str:
+    """A pronunciation as the reader sees it. {{IPA|/ˈæ/}} "/ˈæ/"; {{IPA-de|ˈbɛʁlin}}
+    "[ˈbɛʁlin]", on enwiki with its label ("German pronunciation: [...]", "German: [...]" with
+    ``lang``, "pronounced [...]" with ``pron``); {{IPAc-en|ˈ|æ|n}} "/ˈæn/"."""
+    key = lookup_key(call.name)
+    if key == "ipac-en":
+        return _ipac_en(call, ctx, depth)
+    english = ctx.language in ("en", "simple")
+    if key.startswith("ipa-") and key not in ("ipa-all",):
+        code, transcription, label = key[4:], _first(call, ctx, depth), call.arg(2, "?").strip()
+    elif key == "ipa" and len(call.positional) >= 2 and _LANGUAGE_CODE.match(call.arg(1).strip()):
+        code = call.arg(1).strip()
+        transcription, label = _x(call, ctx, depth, 2), call.arg(3, "?").strip()
+    else:
+        return _first(call, ctx, depth)
+    if not transcription:
+        return ""
+    if transcription[0] not in "/[":
+        transcription = f"[{transcription}]"
+    if not english:
+        return transcription
+    name = langdata.LANGUAGE_NAMES_EN.get(code.split("-")[0], "")
+    prefix = _IPA_LABELS_EN.get(label.casefold())
+    if prefix is None:  # no label (or a file name): the default one
+        prefix = f"{name} pronunciation: " if name else ""
+    return prefix.format(name) + transcription if name or "{}" not in prefix else transcription
+
+
+def _ipac_en(call: Template, ctx: Context, depth: int) -> str:
+    """{{IPAc-en|lang|ˈ|æ|n}}: "English: /ˈæn/"; "," or ";" separate pronunciations."""
+    groups: list[str] = []
+    label = ""
+    pieces: list[str] = []
+    for raw in [*call.positional, ","]:
+        piece = raw.strip()
+        lowered = piece.casefold()
+        if not pieces and lowered in _IPAC_LABELS:
+            label += _IPAC_LABELS[lowered]
+        elif piece in (",", ";", "or"):
+            if pieces:
+                groups.append(label + "/" + "".join(pieces) + "/")
+            pieces, label = [], ""
+        elif piece:
+            pieces.append(" " if piece == "_" else expand(piece, ctx, depth + 1).strip())
+    return ", ".join(groups)
+
+
+def _audio(call: Template, ctx: Context, depth: int) -> str:
+    return _x(call, ctx, depth, 2) if call.key in ("audio", "audio-ipa") else ""
+
+
+def _respell(call: Template, ctx: Context, depth: int) -> str:
+    return "-".join(p.replace("_", " ") for p in _positionals(call, ctx, depth) if p)
 
 
 def _ill(call: Template, ctx: Context, depth: int) -> str:
@@ -745,29 +916,229 @@ def _date(call: Template, ctx: Context, depth: int) -> str:
     return " ".join(p for p in [first, *rest] if p)
 
 
+# -- short citations: {{sfn}}, {{sfnm}}, the {{harv}} family (Module:Footnotes) --------------
+
+# A year as short citations write it: "2001", "2001a", "c. 1900", "1998–1999", "n.d.".
+_YEAR_ARG = re.compile(
+    r"^(?:c\.\s*)?\d{1,4}[a-z]?(?:\s*[–-]\s*\d{1,4}[a-z]?)?$|^n\.\s?d\.?[a-z]?$|^nd[a-z]?$", re.I
+)
+_YEAR_IN_DATE = re.compile(r"(?<!\d)\d{4}(?!\d)[a-z]?(?![^\W\d_])")
+_ANCHOR_SPACES = re.compile(r"[\s_]+")
+
+
+def _short_names(names: list[str]) -> str:
+    """Module:Footnotes' name list: "A", "A & B", "A, B & C", "A et al." (four or more)."""
+    names = [n for n in names if n]
+    if len(names) >= 4:
+        return f"{names[0]} et al."
+    if len(names) == 3:
+        return f"{names[0]}, {names[1]} & {names[2]}"
+    return " & ".join(names)
+
+
+def _short_pages(page: str, pages: str, loc: str, colon: bool) -> str:
+    """ ", p. 5" / ", pp. 4–5" / ", loc" (or ":5" in the colon styles of {{harvcol}})."""
+    text = ""
+    if page or pages:
+        text = (":" if colon else (", p. " if page else ", pp. ")) + (page or pages)
+    if loc:
+        text += loc if colon and not text else f", {loc}"
+        if colon and text.startswith(", "):
+            text = ":" + text[2:]
+    return text
+
+
+def anchor_key(anchor: str) -> str:
+    """A CITEREF anchor compared loosely: case, spaces and underscores do not matter."""
+    return _ANCHOR_SPACES.sub("", anchor).casefold()
+
+
+class _Short:
+    """One source of a short citation: names, year, page(s), location (already expanded)."""
+
+    __slots__ = ("loc", "names", "page", "pages", "year")
+
+    def __init__(self, names: list[str], year: str, page: str, pages: str, loc: str) -> None:
+        self.names = names
+        self.year = year
+        self.page = page
+        self.pages = pages
+        self.loc = loc
+
+    def anchor(self) -> str:
+        return "CITEREF" + "".join(self.names[:4]) + self.year
+
+    def text(self, style: str) -> str:
+        """``style``: "nb" (Smith 2001, p. 5), "paren" ((Smith 2001, p. 5)), "year" (Smith
+        (2001), p. 5), "txt" (Smith (2001, p. 5)); with "col" the page follows a colon."""
+        colon = style.endswith("col")
+        style = style[:-3] if colon else style
+        names = _short_names(self.names)
+        where = _short_pages(self.page, self.pages, self.loc, colon)
+        if style == "txt":
+            inside = (self.year + where).lstrip(", ")
+            return f"{names} ({inside})" if inside else names
+        if style == "year":
+            year = f"({self.year})" if self.year else ""
+            return " ".join(p for p in (names, year) if p) + where
+        text = " ".join(p for p in (names, self.year) if p) + where
+        return f"({text})" if style == "paren" else text
+
+
+def _short_source(call: Template, ctx: Context, depth: int) -> _Short:
+    values = [_plain(p, ctx, depth) for p in call.positional]
+    values = [v for v in values if v]
+    year = values.pop() if values and _YEAR_ARG.match(values[-1]) else ""
+    if not values:  # {{harvs|last=..|year=..}} and named forms
+        values = [
+            _plain(v, ctx, depth)
+            for k in ("last", "last1", "author", "author1", "last2", "last3", "last4")
+            if (v := call.named.get(k))
+        ]
+        year = year or _named(call, ctx, depth, "year")
+    return _Short(
+        values[:5],
+        year,
+        _named(call, ctx, depth, "p", "page"),
+        _named(call, ctx, depth, "pp", "pages"),
+        _named(call, ctx, depth, "loc", "at"),
+    )
+
+
+def _named(call: Template, ctx: Context, depth: int, *names: str) -> str:
+    raw = call.get(*names)
+    return _plain(raw, ctx, depth) if raw else ""
+
+
+def _plain(raw: str, ctx: Context, depth: int) -> str:
+    """A parameter as text: templates rendered, links and formatting gone."""
+    if "[" not in raw and "'" not in raw and "<" not in raw:
+        return expand(raw, ctx, depth + 1).strip()
+    from wikipact.wikitext.inline import clean_fragment
+
+    saved = ctx.collect_links
+    ctx.collect_links = False
+    try:
+        return clean_fragment(raw, ctx, depth + 1)[0].strip()
+    finally:
+        ctx.collect_links = saved
+
+
+def _sfnm_sources(call: Template, ctx: Context, depth: int) -> list[_Short]:
+    """{{sfnm|1a1=Smith|1y=2001|1p=23|2a1=Jones|2y=1999|2pp=4–5}}: sources 1, 2 ... The
+    short form gives each source's names then year unnamed: {{sfnm|Smith|2001|1p=23|...}}."""
+    unnamed: list[tuple[list[str], str]] = []
+    names: list[str] = []
+    for raw in call.positional:
+        value = _plain(raw, ctx, depth)
+        if not value:
+            continue
+        if _YEAR_ARG.match(value):
+            unnamed.append((names, value))
+            names = []
+        else:
+            names.append(value)
+    if names:
+        unnamed.append((names, ""))
+    numbers = {
+        int(digits)
+        for key in call.named
+        if (digits := key[: len(key) - len(key.lstrip("0123456789"))])
+    }
+    numbers.update(range(1, len(unnamed) + 1))
+    sources: list[_Short] = []
+    for n in sorted(numbers)[:20]:
+        prefix = str(n)
+        given = [_named(call, ctx, depth, f"{prefix}a{i}") for i in range(1, 5)]
+        authors = [name for name in given if name]
+        year = _named(call, ctx, depth, f"{prefix}y")
+        if n <= len(unnamed):
+            authors = authors or unnamed[n - 1][0]
+            year = year or unnamed[n - 1][1]
+        sources.append(
+            _Short(
+                authors,
+                year,
+                _named(call, ctx, depth, f"{prefix}p"),
+                _named(call, ctx, depth, f"{prefix}pp"),
+                _named(call, ctx, depth, f"{prefix}loc"),
+            )
+        )
+    return [s for s in sources if s.names or s.year]
+
+
+def _postscript(call: Template, ctx: Context, depth: int) -> str:
+    raw = call.named.get("ps")
+    if raw is None:
+        return "."
+    value = expand(raw, ctx, depth + 1).strip()
+    return "" if value.casefold() == "none" else value
+
+
 def _sfn(call: Template, ctx: Context, depth: int) -> str:
-    authors = [expand(p, ctx, depth + 1).strip() for p in call.positional]
-    year = next((a for a in reversed(authors) if a[:4].isdigit()), "")
-    names = [a for a in authors if a and a != year]
+    """A short footnote: a reference whose text is "Smith 2001, p. 23." (sfnp: "Smith (2001),
+    p. 23."; sfnm: its sources joined by "; "), linked later to the page's full citation."""
+    multi = call.key in ("sfnm", "sfnmp")
+    sources = _sfnm_sources(call, ctx, depth) if multi else [_short_source(call, ctx, depth)]
+    style = "year" if call.key in ("sfnp", "sfnmp") else "nb"
+    text = "; ".join(s.text(style) for s in sources)
+    if text:
+        text += _postscript(call, ctx, depth)
+    names = [n for s in sources for n in s.names]
     metadata = {"authors": "; ".join(names)} if names else {}
-    if year:
-        metadata["date"] = year
-    pages = call.get("p", "pp", "page", "pages", "loc")
+    years = [s.year for s in sources if s.year]
+    if years:
+        metadata["date"] = "; ".join(years)
+    pages = "; ".join(p for s in sources if (p := s.page or s.pages or s.loc))
     if pages:
-        metadata["pages"] = expand(pages, ctx, depth + 1).strip()
-    key = "FOOTNOTE" + "".join(authors) + metadata.get("pages", "")  # MediaWiki's anchor
-    return _cite(RawRef(key, "", None, kind="short", metadata=metadata), ctx)
+        metadata["pages"] = pages
+    metadata[SHORT_ANCHORS] = " ".join(anchor_key(s.anchor()) for s in sources)
+    if multi:  # MediaWiki's name: every source's names, year and page
+        key = "FOOTNOTE" + "".join(
+            "".join(s.names) + s.year + (s.page or s.pages or s.loc) for s in sources
+        )
+    else:  # MediaWiki's anchor
+        key = (
+            "FOOTNOTE"
+            + "".join(expand(p, ctx, depth + 1).strip() for p in call.positional)
+            + metadata.get("pages", "")
+        )
+    return _cite(RawRef(key, "", text or None, kind="short", metadata=metadata), ctx)
+
+
+#: Metadata key of a short citation's CITEREF anchors (space-separated), removed on output.
+SHORT_ANCHORS = "_anchors"
+
+_HARV_STYLES = {
+    "harv": "paren",
+    "harvard citation": "paren",
+    "harvnb": "nb",
+    "harvard citation no brackets": "nb",
+    "harvp": "year",
+    "harvtxt": "txt",
+    "harvt": "txt",
+    "harvard citation text": "txt",
+    "harvcol": "parencol",
+    "harvcolnb": "nbcol",
+    "harvcoltxt": "txtcol",
+    "harvsp": "nb",
+}
 
 
 def _harv(call: Template, ctx: Context, depth: int) -> str:
-    authors = [expand(p, ctx, depth + 1).strip() for p in call.positional]
-    year = next((a for a in reversed(authors) if a[:4].isdigit()), "")
-    names = " & ".join(a for a in authors if a and a != year)
-    if call.key in ("harvtxt", "harvt"):
-        return f"{names} ({year})".strip()
-    if call.key in ("harvnb",):
-        return f"{names} {year}".strip()
-    return f"({names} {year})".strip()
+    """The in-text short citation: "(Smith & Jones 2001, p. 5)" ({{harv}}), "Smith & Jones
+    2001, p. 5" ({{harvnb}}), "Smith (2001, p. 5)" ({{harvtxt}}), "Smith 2001:5" ({{harvcolnb}})."""
+    key = lookup_key(call.name)
+    if key == "harvs":
+        style = "txt" if "txt" in [p.strip() for p in call.positional] else "nb"
+        if "paren" in [p.strip() for p in call.positional]:
+            style = "paren"
+        call = Template(call.name, [], call.named)
+        source = _short_source(call, ctx, depth)
+        more = [_named(call, ctx, depth, f"year{i}") for i in range(2, 5)]
+        source.year = ", ".join(y for y in (source.year, *more) if y)
+        return source.text(style)
+    return _short_source(call, ctx, depth).text(_HARV_STYLES.get(key, "paren"))
 
 
 def _unquote(value: str | None) -> str:
@@ -819,18 +1190,71 @@ def _sortname(call: Template, ctx: Context, depth: int) -> str:
     return f"{_x(call, ctx, depth, 1)} {_x(call, ctx, depth, 2)}".strip()
 
 
+def _fr_quote(call: Template, ctx: Context, depth: int) -> str:
+    """frwiki ``{{citation|texte}}``: an inline quotation between guillemets, « texte »."""
+    text = _quote(call, ctx, depth)
+    return f"« {text} »" if text else ""
+
+
 def _quote(call: Template, ctx: Context, depth: int) -> str:
     text = call.get("text", "quote") or call.arg(1)
     return expand(text, ctx, depth + 1).strip()
 
 
 def _century(call: Template, ctx: Context, depth: int) -> str:
+    if ctx.language == "fr":
+        return _fr_century(call, ctx, depth)
     roman = _first(call, ctx, depth)
-    if ctx.site.language == "fr":
-        return f"{_fr_ordinal(roman)} siècle" if roman else " siècle"
     if call.key == "siglo" and "s" in _x(call, ctx, depth, 3).casefold():
         return f"siglo {roman}"  # eswiki {{siglo|XIX|d|s}}
     return roman
+
+
+_ROMAN_NUMERAL = re.compile(r"^[IVXLCDM]+$")
+
+
+def _fr_century(call: Template, ctx: Context, depth: int) -> str:
+    """frwiki's centuries, linked ("-" after the name) or not: {{s|XII}} and {{s-|XII}}
+    "XIIe siècle"; {{-s|V}} "Ve siècle av. J.-C."; {{s2|XIX|XX}} "XIXe et XXe siècles";
+    {{sp-|XVIII|-|XXI}} "XVIIIe-XXIe siècles". A given ordinal suffix ({{s-|XIX|e}}) is kept."""
+    key = lookup_key(call.name).strip("-")
+    centuries: list[str] = []
+    separators: list[str] = []
+    for value in _positionals(call, ctx, depth):
+        if not value:
+            continue
+        if _ROMAN_NUMERAL.match(value.upper()) and value.upper() == value:
+            centuries.append(value)
+            separators.append("")
+        elif centuries and value in ("e", "er", "re", "ème", "ᵉ") and not separators[-1]:
+            centuries[-1] = centuries[-1] + ("e" if value == "ᵉ" else value)
+            separators[-1] = " "  # the suffix is taken: what follows separates
+        elif centuries:
+            separators[-1] = value
+        else:
+            centuries.append(value)  # not a Roman numeral: shown as written
+            separators.append("")
+    if not centuries:
+        return "siècle" if key in ("s", "siècle") else ""
+    shown = [
+        c if c[-1:].isalpha() and not _ROMAN_NUMERAL.match(c) else _fr_ordinal(c) for c in centuries
+    ]
+    if len(shown) == 1:
+        text = f"{shown[0]} siècle"
+    else:
+        between = [separators[i].strip() for i in range(len(shown) - 1)]
+        default = " et " if key.startswith("s2") else "-"
+        text = shown[0]
+        for sep, century in zip(between, shown[1:], strict=True):
+            if not sep:
+                sep = default
+            elif sep not in ("-", "–", "/"):
+                sep = f" {sep} "
+            text += sep + century
+        text += " siècles"
+    if call.key.startswith("-"):
+        text += " av. J.-C."
+    return text
 
 
 def _fr_century_ordinal(call: Template, ctx: Context, depth: int) -> str:
@@ -968,7 +1392,10 @@ _RENDERERS: dict[str, Renderer] = {
     "convert": _convert,
     "unit": _unit,
     "lang": _lang,
-    "lang_xx": _first,
+    "lang_xx": _lang_xx,
+    "langx": _langx,
+    "audio": _audio,
+    "respell": _respell,
     "nowrap": _first,
     "nobr": _first,
     "small": _first,
@@ -985,7 +1412,7 @@ _RENDERERS: dict[str, Renderer] = {
     "birth_date": _birth_death,
     "death_date": _birth_death,
     "age": _nothing,
-    "ipa": _nothing,
+    "ipa": _ipa,
     "ill": _ill,
     "sfn": _sfn,
     "harv": _harv,
@@ -997,6 +1424,9 @@ _RENDERERS: dict[str, Renderer] = {
     "frac": _frac,
     "sortname": _sortname,
     "quote": _quote,
+    "fr_quote": _fr_quote,
+    "fr_quote_open": lambda call, ctx, depth: "« ",
+    "fr_quote_close": lambda call, ctx, depth: " »",
     "coord": _nothing,
     "nbsp": lambda call, ctx, depth: " ",
     "spaces": lambda call, ctx, depth: " ",
