@@ -16,21 +16,23 @@ import pytest
 from tests.conftest import CORPUS, corpus_available
 from tests.wikitext.rendered_html import ArticleCoverage, enterprise_articles, key_of, measure
 
-# wiki/title -> floor of the covered share. Measured 2026-12-07: de 98.0, en 100/98.4/100,
-# enwikiversity 100, fr 100/99.0/98.9, pt 94.4, simple 100. Raise them when they improve.
+# wiki/title -> floor of the covered share. Measured 2026-12-07: every article 100 % (911 of 911
+# paragraphs), after {{formatnum}}/{{fmtn}} grouping, {{Zitat|Übersetzung=}}, passages inside
+# maintenance tags and {{Trans}}. Each paragraph of an article is worth 0.7-12.5 points, so
+# the floors sit just under 100 %: one paragraph lost fails the test.
 FLOORS = {
-    "dewiki/Albert Einstein": 0.975,
+    "dewiki/Albert Einstein": 0.995,
     "enwiki/Albert Einstein": 0.995,
-    "enwiki/Angela Merkel": 0.975,
+    "enwiki/Angela Merkel": 0.995,
     "enwiki/Josephine Baker": 0.995,
     "enwikiversity/Albert Einstein": 0.995,
     "frwiki/Alexandros Ioannis Ginnis": 0.995,
-    "frwiki/Anarchisme": 0.985,
-    "frwiki/Joséphine Baker": 0.98,
-    "ptwiki/Portugal": 0.94,
+    "frwiki/Anarchisme": 0.995,
+    "frwiki/Joséphine Baker": 0.995,
+    "ptwiki/Portugal": 0.995,
     "simplewiki/Albert Einstein": 0.995,
 }
-OVERALL_FLOOR = 0.98  # covered / counted paragraphs over all articles (98.35 % measured)
+OVERALL_FLOOR = 0.999  # covered / counted paragraphs over all articles (100 %: 911 of 911)
 GOAL = 0.99
 
 

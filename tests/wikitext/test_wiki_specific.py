@@ -136,7 +136,8 @@ def test_frwiki_units_carry_their_exponents() -> None:
     parsed = parse(
         "frwiki", "Sur {{unité|892|km|2}}, à {{unité|9.81|m|s|-2}}, {{unité|3,8|millions}}."
     )
-    assert parsed.text == "Sur 892 km², à 9.81 m s⁻², 3,8 millions."
+    # {{unité}} formats its number as frwiki does: a decimal comma
+    assert parsed.text == "Sur 892 km², à 9,81 m s⁻², 3,8 millions."
 
 
 def test_small_templates_of_ja_gl_el_mr_and_fr_show_their_text() -> None:
@@ -175,3 +176,42 @@ def test_known_or_ambiguous_page_endings_teach_nothing() -> None:
         parsed = parse("hawiki", f"Kano birni ne.\n\n[[Hoto:Kano.jpg|thumb|Birni]]\n{ending}\n")
         assert "category_namespace_learnt" not in parsed.warnings, ending
         assert "Birni" in parsed.text  # an unknown prefix stays a link: its caption is text
+
+
+def test_numbers_are_grouped_as_each_wiki_shows_them() -> None:
+    # ptwiki Portugal: {{fmtn|3319|km}}, {{formatnum:1430}}; MediaWiki shows "3 319 km"
+    pt = parse("ptwiki", "Tem {{fmtn|3319|km}} de linhas, {{formatnum:1430}} eletrificados.")
+    assert pt.text == "Tem 3 319 km de linhas, 1 430 eletrificados."
+    assert parse("enwiki", "{{formatnum:1234567.5}} and {{formatnum:950}}").text == (
+        "1,234,567.5 and 950"
+    )
+    assert parse("dewiki", "{{formatnum:1234567.5}}").text == "1.234.567,5"
+    # es/pl group four digits only from five: "1234" but "12 345"
+    assert parse("eswiki", "{{formatnum:1234}} y {{formatnum:12345}}").text == "1234 y 12 345"
+    # frwiki Joséphine Baker: {{unité|37920|signatures}}
+    assert parse("frwiki", "Elle rassemble {{unité|37920|signatures}}.").text == (
+        "Elle rassemble 37 920 signatures."
+    )
+    assert parse("enwiki", "{{formatnum:12ab}}").text == "12ab"  # not a number: as it is
+
+
+def test_a_quotes_translation_and_a_tagged_passage_are_shown() -> None:
+    # dewiki Albert Einstein: {{Zitat|Text=...|Sprache=en|Übersetzung=...}}
+    de = parse(
+        "dewiki",
+        "{{Zitat|Text=I will do it elegantly.|Sprache=en|Übersetzung=Ich werde dies elegant tun.}}",
+    )
+    assert de.text == "I will do it elegantly. Ich werde dies elegant tun."
+    # enwiki Angela Merkel: a passage inside {{update after}}, and {{Trans}}
+    en = parse(
+        "enwiki",
+        "It {{update after|2024|11|text=is set for release in 2024.}} "
+        "Called {{Lang|de|Merkelkinder}} ({{Trans|children of Merkel}}).",
+    )
+    assert (
+        en.text
+        == "It is set for release in 2024. Called Merkelkinder (transl. children of Merkel)."
+    )
+    # frwiki Anarchisme: {{refsou|passage}}
+    fr = parse("frwiki", "Ils {{refsou|développent une idée}}. {{refnec|date=mai 2020}}Fin.")
+    assert fr.text == "Ils développent une idée. Fin."

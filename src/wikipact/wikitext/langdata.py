@@ -1890,6 +1890,7 @@ INLINE_LITERAL_TEXT: dict[str, str] = _table(
         "numéro": "n°",
         "coll.": "coll.",
         "vol.": "vol.",
+        "trans": "transl.",  # enwiki {{Trans|children of Merkel}}: "transl. children of Merkel"
         "к.": "К.",
         "м.": "М.",
         "л.": "Л.",

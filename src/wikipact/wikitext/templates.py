@@ -384,7 +384,7 @@ def _parser_function(name: str, params: list[str], ctx: Context, depth: int) -> 
             "ucfirst": arg[:1].upper() + arg[1:],
         }[key]
     if key == "formatnum":
-        return arg
+        return group_digits(arg, ctx.language)
     if key in ("pagename", "fullpagename", "pagenamee", "basepagename"):
         return ctx.title
     if key in ("defaultsort", "displaytitle", "defaultsortkey"):
@@ -417,7 +417,12 @@ def _dispatch(call: Template, ctx: Context, depth: int) -> str:
         return ""
     if kind == "maintenance":
         _count_maintenance(key, ctx)
-        return ""
+        # a tag around a passage shows the passage: {{update after|2024|11|text=...}},
+        # frwiki's {{refsou|...}}
+        passage = call.get("text", "texte")
+        if passage is None and key in _PASSAGE_FIRST and call.positional:
+            passage = call.positional[0]
+        return expand(passage, ctx, depth + 1).strip() if passage else ""
     if kind == "disambiguation":
         ctx.disambiguation = True
         return ""
@@ -435,6 +440,20 @@ def _dispatch(call: Template, ctx: Context, depth: int) -> str:
             ctx.wikidata = qid.strip()
     ctx.dropped[call.name] = ctx.dropped.get(call.name, 0) + 1
     return ""
+
+
+# frwiki's tags whose first argument is the passage they question: {{refnec|passage}}
+_PASSAGE_FIRST = frozenset(
+    [
+        "référence nécessaire",
+        "refnec",
+        "ref nec",
+        "ref nécessaire",
+        "référence souhaitée",
+        "ref souhaitée",
+        "refsou",
+    ]
+)
 
 
 def _count_maintenance(key: str, ctx: Context) -> None:
@@ -855,8 +874,71 @@ _EXPONENT = re.compile(r"^[-−+]?\d{1,2}$")
 _SUPERSCRIPTS = str.maketrans("0123456789-−+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻⁺")
 
 
+# Thousands separator, decimal mark and the fewest digits before the first separator of the
+# wikis whose numbers are not written 1,234.5 (MediaWiki's $separatorTransformTable and
+# $minimumGroupingDigits of each language); narrow and no-break spaces become spaces later.
+_NUMBER_FORMATS: dict[str, tuple[str, str, int]] = {
+    **dict.fromkeys(
+        ["de", "nl", "it", "el", "id", "tr", "da", "vi", "ca", "ro", "sl", "hr", "sr", "is"],
+        (".", ",", 1),
+    ),
+    **dict.fromkeys(
+        [
+            "fr",
+            "pt",
+            "ru",
+            "uk",
+            "cs",
+            "sk",
+            "sv",
+            "fi",
+            "nb",
+            "nn",
+            "no",
+            "hu",
+            "bg",
+            "et",
+            "lt",
+            "lv",
+            "be",
+            "kk",
+        ],
+        ("\u00a0", ",", 1),
+    ),
+    **dict.fromkeys(["es", "pl"], ("\u00a0", ",", 2)),
+}
+_PLAIN_NUMBER = re.compile(r"^([-−]?)(\d+)(?:\.(\d+))?$")
+
+
+def group_digits(number: str, language: str) -> str:
+    """``{{formatnum:1234567.5}}`` as the wiki shows it: "1,234,567.5" on enwiki, "1 234 567,5"
+    on ptwiki; anything but a plain number is returned as it is."""
+    match = _PLAIN_NUMBER.match(number.strip())
+    if match is None:
+        return number
+    sign, whole, fraction = match.groups()
+    thousands, decimal, minimum = _NUMBER_FORMATS.get(language, (",", ".", 1))
+    if len(whole) > 3 and len(whole) - 3 >= minimum:
+        head = len(whole) % 3 or 3
+        whole = thousands.join(
+            [whole[:head]] + [whole[i : i + 3] for i in range(head, len(whole), 3)]
+        )
+    return f"{sign}{whole}{decimal}{fraction}" if fraction else f"{sign}{whole}"
+
+
+def _formatnum(call: Template, ctx: Context, depth: int) -> str:
+    """ptwiki's {{fmtn|3319|km}}, frwiki's {{nombre|37920|signatures}}: the number with the
+    wiki's digit grouping, then its unit."""
+    values = _positionals(call, ctx, depth)
+    if not values:
+        return ""
+    return " ".join(v for v in [group_digits(values[0], ctx.language), *values[1:2]] if v)
+
+
 def _unit(call: Template, ctx: Context, depth: int) -> str:
     values = _positionals(call, ctx, depth)
+    if values and ctx.language != "en":
+        values[0] = group_digits(values[0], ctx.language)
     if call.key in ("unité", "unit"):
         # frwiki {{unité|892|km|2}}: the value, then units each with an optional exponent
         shown = values[:1]
@@ -1197,8 +1279,12 @@ def _fr_quote(call: Template, ctx: Context, depth: int) -> str:
 
 
 def _quote(call: Template, ctx: Context, depth: int) -> str:
-    text = call.get("text", "quote") or call.arg(1)
-    return expand(text, ctx, depth + 1).strip()
+    text = expand(call.get("text", "quote") or call.arg(1), ctx, depth + 1).strip()
+    # dewiki's {{Zitat|Text=...|Übersetzung=...}} shows the translation under the original
+    translation = call.get("übersetzung", "translation")
+    if translation:
+        return f"{text} {expand(translation, ctx, depth + 1).strip()}".strip()
+    return text
 
 
 def _century(call: Template, ctx: Context, depth: int) -> str:
@@ -1405,7 +1491,7 @@ _RENDERERS: dict[str, Renderer] = {
     "ruby": _first,
     "transl": _last,
     "flag": _first,
-    "formatnum": _first,
+    "formatnum": _formatnum,
     "date": _date,
     "start_date": _birth_death,
     "end_date": _birth_death,
