@@ -34,6 +34,10 @@ def strip_ref_markers(text: str) -> str:
     return REF_MARKER.sub("", text) if REF_OPEN in text else text
 
 
+# what may stand between two footnote markers only to separate them
+_SEPARATORS = frozenset([",", "·", "•", "&nbsp;"])
+
+
 def take_ref_markers(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Remove ref markers; return the clean text and (offset in clean text, ref index) pairs."""
     if REF_OPEN not in text:
@@ -44,6 +48,8 @@ def take_ref_markers(text: str) -> tuple[str, list[tuple[int, int]]]:
     last = 0
     for match in REF_MARKER.finditer(text):
         piece = text[last : match.start()]
+        if found and piece and piece.strip(" \t\xa0") in _SEPARATORS:
+            piece = ""  # "[1],[2]": the comma ({{,}}, {{·}}) goes with the markers it separates
         out.append(piece)
         length += len(piece)
         found.append((length, int(match.group(1))))

@@ -53,6 +53,9 @@ def load() -> dict[str, Any]:
     ``wikis`` (each wiki's own names); :func:`wiki_data` gives one wiki's whole tables."""
     raw = resources.files("wikipact.wikitext").joinpath(DATA_FILE).read_bytes()
     data: dict[str, Any] = json.loads(gzip.decompress(raw))
+    # each wiki's tables kept as JSON text, read when that wiki is met: ~48,000 lists and dicts
+    # held for the life of a process would only give the garbage collector more to walk
+    data["wikis"] = {dbname: json.dumps(tables) for dbname, tables in data["wikis"].items()}
     return data
 
 
@@ -60,7 +63,7 @@ def wiki_data(dbname: str) -> dict[str, Any]:
     """The tables of the wiki ``dbname`` (exactly; KeyError when the data has none), with the
     names all wikis share put back."""
     data = load()
-    return _expand(data["wikis"][dbname], data["common"])
+    return _expand(json.loads(data["wikis"][dbname]), data["common"])
 
 
 def _expand(tables: dict[str, Any], common: dict[str, Any]) -> dict[str, Any]:

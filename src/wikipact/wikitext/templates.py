@@ -17,7 +17,7 @@ from functools import lru_cache
 from wikipact.model.article import Infobox, Part
 from wikipact.wikitext import langdata
 from wikipact.wikitext.context import MAX_DEPTH, Context
-from wikipact.wikitext.markers import QUOTE_BREAK, REF_CLOSE, REF_OPEN, ref_marker
+from wikipact.wikitext.markers import QUOTE_BREAK, ref_marker
 from wikipact.wikitext.split import split_outside
 from wikipact.wikitext.tags import RawRef
 from wikipact.wikitext.typography import title_bars
@@ -299,25 +299,7 @@ def _normalize_name(raw: str, template_prefixes: frozenset[str]) -> str:
 def expand(text: str, ctx: Context, depth: int = 0) -> str:
     """``text`` with every template replaced by its rendering (or nothing)."""
     if "{{" not in text and "}}" not in text:
-        return text if depth else drop_ref_separators(text)
-    if depth == 0:
-        return drop_ref_separators(_expand(text, ctx, depth))
-    return _expand(text, ctx, depth)
-
-
-# A separator between two footnote markers ("[1],[2]": {{,}}, {{·}}, a comma): it goes with them.
-_REF_SEPARATOR = re.compile(REF_CLOSE + "[ \t\xa0]*(?:,|·|•|&nbsp;)[ \t\xa0]*(?=" + REF_OPEN + ")")
-
-
-def drop_ref_separators(text: str) -> str:
-    """Remove the commas and dots that only separate footnote markers ("[1],[2]"), which the
-    text would otherwise keep as ",." once the markers are gone."""
-    if REF_OPEN not in text:
         return text
-    return _REF_SEPARATOR.sub(REF_CLOSE, text)
-
-
-def _expand(text: str, ctx: Context, depth: int) -> str:
     top, stray = scan(text)
     if stray:
         ctx.warn("unbalanced_braces", len(stray))
