@@ -215,9 +215,3 @@ def test_a_quotes_translation_and_a_tagged_passage_are_shown() -> None:
     # frwiki Anarchisme: {{refsou|passage}}
     fr = parse("frwiki", "Ils {{refsou|développent une idée}}. {{refnec|date=mai 2020}}Fin.")
     assert fr.text == "Ils développent une idée. Fin."
-
-
-def test_a_language_the_table_lacks_is_named_from_cldr_data() -> None:
-    # enwiki's spellings come from langdata's table; other codes from langcodes' CLDR names
-    parsed = parse("enwiki", "{{lang-nv|Naabeehó}}, {{lang-sl|Ljubljana}}, {{lang-zz|x}}.")
-    assert parsed.text == "Navajo: Naabeehó, Slovene: Ljubljana, x."

@@ -750,30 +750,12 @@ def _langx(call: Template, ctx: Context, depth: int) -> str:
     return _lang_with_name(call, ctx, depth, _first(call, ctx, depth).casefold(), 2)
 
 
-@lru_cache(maxsize=1024)
-def english_language_name(code: str) -> str | None:
-    """The name enwiki's {{lang-xx}} and {{IPA-xx}} show for a language code ("fr": "French"):
-    langdata's table (enwiki's spellings: "Slovene", "Maldivian"), else the name the CLDR data
-    of ``langcodes`` gives, else None."""
-    base = code.split("-")[0]
-    name = langdata.LANGUAGE_NAMES_EN.get(base)
-    if name is not None or not _LANGUAGE_CODE.match(base):
-        return name
-    import langcodes
-
-    try:
-        found = str(langcodes.Language.get(base).display_name("en"))
-    except (ValueError, LookupError):
-        return None
-    return None if found.casefold().startswith("unknown") else found
-
-
 def _lang_with_name(call: Template, ctx: Context, depth: int, code: str, index: int) -> str:
     text = call.get("text") or call.arg(index)
     shown = expand(text, ctx, depth + 1).strip() if text else ""
     if ctx.language not in ("en", "simple") or not shown:
         return shown
-    name = english_language_name(code)
+    name = langdata.LANGUAGE_NAMES_EN.get(code.split("-")[0])
     if name is None:
         return shown
     translit = call.get("translit", "tr") or call.arg(index + 1)
@@ -814,7 +796,7 @@ def _ipa(call: Template, ctx: Context, depth: int) -> str:
         transcription = f"[{transcription}]"
     if not english:
         return transcription
-    name = english_language_name(code) or ""
+    name = langdata.LANGUAGE_NAMES_EN.get(code.split("-")[0], "")
     prefix = _IPA_LABELS_EN.get(label.casefold())
     if prefix is None:  # no label (or a file name): the default one
         prefix = f"{name} pronunciation: " if name else ""
