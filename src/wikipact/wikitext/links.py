@@ -33,7 +33,6 @@ _BARE_URL = re.compile(
 )
 # Image options of any wiki (the fallback): the page's wiki's own ones (ctx.image_words,
 # ctx.image_option: MediaWiki's names for that wiki, wikitext.sites) are tried first.
-_ALT_PREFIXES = ("alt=", "альт=")
 _IMAGE_OPTION = re.compile(
     r"^(?:thumb|thumbnail|frame|framed|frameless|border|right|left|center|centre|none|upright"
     r"|baseline|middle|sub|super|text-top|text-bottom|top|bottom|mini|miniatur|vignette|gauche"
@@ -341,7 +340,7 @@ def _image(name: str, options: list[str], ctx: Context, depth: int) -> None:
         stripped = option.strip()
         if not stripped or stripped in words:
             continue
-        if stripped.casefold().startswith(alt_prefixes or _ALT_PREFIXES):
+        if stripped.casefold().startswith(alt_prefixes):
             alt = stripped.split("=", 1)[1].strip()
         elif (own is None or not own.match(stripped)) and not _IMAGE_OPTION.match(stripped):
             caption = stripped

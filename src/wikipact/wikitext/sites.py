@@ -19,26 +19,19 @@ English Wikipedia's, which hold MediaWiki's canonical names.
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import msgspec
+
+from wikipact.model.project import language_of
+
 __all__ = ["DATA_FILE", "SiteTables", "known_wikis", "load", "tables_for", "wiki_data"]
 
 DATA_FILE = "sitedata/wikipedia.json.gz"
 DEFAULT_WIKI = "enwiki"
-_PROJECTS = (
-    "wiki",
-    "wiktionary",
-    "wikibooks",
-    "wikinews",
-    "wikiquote",
-    "wikisource",
-    "wikiversity",
-    "wikivoyage",
-)
 # what wikitext.inline removes anyway as a behaviour switch (kept in step with its _MAGIC)
 _GENERIC_SWITCH = re.compile(r"__[^\W_](?:[^\s_]|_(?!_))*__", re.U)
 # the value of an image option written "$1px", "右上$1": a number, a size
@@ -51,11 +44,14 @@ _ALT_PREFIXES = ("alt=", "альт=")
 def load() -> dict[str, Any]:
     """The packaged data as stored: ``source``, ``common`` (the names all wikis share) and
     ``wikis`` (each wiki's own names); :func:`wiki_data` gives one wiki's whole tables."""
-    raw = resources.files("wikipact.wikitext").joinpath(DATA_FILE).read_bytes()
-    data: dict[str, Any] = json.loads(gzip.decompress(raw))
-    # each wiki's tables kept as JSON text, read when that wiki is met: ~48,000 lists and dicts
+    raw = gzip.decompress(resources.files("wikipact.wikitext").joinpath(DATA_FILE).read_bytes())
+    top = msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
+    data: dict[str, Any] = {
+        key: msgspec.json.decode(value) for key, value in top.items() if key != "wikis"
+    }
+    # each wiki's tables stay undecoded JSON until that wiki is met: ~48,000 lists and dicts
     # held for the life of a process would only give the garbage collector more to walk
-    data["wikis"] = {dbname: json.dumps(tables) for dbname, tables in data["wikis"].items()}
+    data["wikis"] = msgspec.json.decode(top["wikis"], type=dict[str, msgspec.Raw])
     return data
 
 
@@ -63,7 +59,7 @@ def wiki_data(dbname: str) -> dict[str, Any]:
     """The tables of the wiki ``dbname`` (exactly; KeyError when the data has none), with the
     names all wikis share put back."""
     data = load()
-    return _expand(json.loads(data["wikis"][dbname]), data["common"])
+    return _expand(msgspec.json.decode(data["wikis"][dbname]), data["common"])
 
 
 def _expand(tables: dict[str, Any], common: dict[str, Any]) -> dict[str, Any]:
@@ -227,11 +223,9 @@ def tables_for(dbname: str, language: str | None = None) -> SiteTables:
 
 def _candidates(dbname: str, language: str | None) -> list[str]:
     names = [dbname, dbname.replace("_", "-")]
-    for project in _PROJECTS:
-        if dbname.endswith(project) and len(dbname) > len(project):
-            code = dbname[: -len(project)].replace("_", "-")
-            names.append(f"{code}wiki")
-            break
+    code = language_of(dbname)  # viwiktionary -> vi
+    if code:
+        names.append(f"{code}wiki")
     if language and language != "und":
         names.append(f"{language.replace('_', '-')}wiki")
         names.append(f"{language.split('-')[0]}wiki")
