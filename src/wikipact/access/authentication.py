@@ -156,6 +156,14 @@ class Keys:
             raise AuthenticationError(invalid)
         return _valid(identifier, found, moment)
 
+    def principal_of_key(self, identifier: str, moment: datetime, invalid: str) -> Principal:
+        """The principal of key ``identifier`` (a partner's or an admin's) if it is valid at
+        ``moment``; ``AuthenticationError`` (``invalid`` for an unknown key) otherwise."""
+        found = self.repository.credentials(identifier)
+        if found is None:
+            raise AuthenticationError(invalid)
+        return _valid(identifier, found, moment)
+
 
 def _valid(identifier: str, found: KeyCredentials, moment: datetime) -> Principal:
     """The key's principal unless it is revoked, expired or past its rotation's grace."""

@@ -93,8 +93,23 @@ def is_refresh_token(raw: str) -> bool:
 
 
 def _sign(secret: bytes, body: str) -> bytes:
-    key = hmac.new(secret, _PURPOSE, hashlib.sha256).digest()
+    return sign(secret, _PURPOSE, body)
+
+
+def sign(secret: bytes, purpose: bytes, body: str) -> bytes:
+    """HMAC-SHA256 of ``body`` under the key derived from ``secret`` for ``purpose``: each kind
+    of token (access tokens, the portal's sessions) has a key of its own."""
+    key = hmac.new(secret, purpose, hashlib.sha256).digest()
     return hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()
+
+
+def b64encode(data: bytes) -> str:
+    """base64url without padding."""
+    return _b64encode(data)
+
+
+def b64decode(text: str) -> bytes:
+    return _b64decode(text)
 
 
 def _b64encode(data: bytes) -> str:

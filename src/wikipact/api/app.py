@@ -65,6 +65,9 @@ def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None =
         app.include_router(module.router)
     _optional_routers(app)
     _mount_mcp(app, backends)
+    from wikipact import portal
+
+    portal.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
