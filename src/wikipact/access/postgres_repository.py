@@ -211,6 +211,14 @@ class PostgresAccessRepository:
             bytes(digest), partner, tuple(json.loads(scopes)), expires_at, revoked_at, grace_until
         )
 
+    def keys_last_used(self, partner: str) -> dict[str, str]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(  # stamps of one fixed width: byte order is time order
+                'SELECT key, MAX(at COLLATE "C") FROM access_usage WHERE partner=%s GROUP BY key',
+                (partner,),
+            ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
     def revoke_key(self, identifier: str, at: str, audit: AuditEntry) -> None:
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(

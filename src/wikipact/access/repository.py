@@ -167,6 +167,11 @@ class AccessRepository(Protocol):
         self, identifier: str, new: ApiKey, digest: bytes, grace_until: str, audit: AuditEntry
     ) -> None: ...
 
+    def keys_last_used(self, partner: str) -> dict[str, str]:
+        """When each of ``partner``'s keys was last used: key identifier -> the ``at`` of its
+        latest usage event, whatever its status (keys never used are absent)."""
+        ...
+
     # refresh tokens of Enterprise-compatible logins
     def insert_refresh_token(self, token: RefreshToken, audit: AuditEntry) -> None: ...
 

@@ -215,6 +215,12 @@ class SQLiteAccessRepository:
             digest, partner, tuple(json.loads(scopes)), expires_at, revoked_at, grace_until
         )
 
+    def keys_last_used(self, partner: str) -> dict[str, str]:
+        rows = self._conn.execute(
+            "SELECT key, MAX(at) FROM access_usage WHERE partner=? GROUP BY key", (partner,)
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
     def revoke_key(self, identifier: str, at: str, audit: AuditEntry) -> None:
         with self._write() as conn:
             conn.execute(

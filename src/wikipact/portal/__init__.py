@@ -13,6 +13,7 @@ script or style, no framing), and HTML is never cached. Sessions and CSRF: ``ses
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 from typing import Any
 
@@ -88,8 +89,9 @@ def error_page(
 
 
 class PortalHeaders:
-    """ASGI middleware: the security headers on every ``/portal`` response, and ``no-store``
-    on its pages (they show a partner's own data)."""
+    """ASGI middleware: the security headers on every ``/portal`` response, ``no-store`` on its
+    pages (they show a partner's own data), and ``Server-Timing: app;dur=<ms>``: the time the
+    server took until the response started (``bench/portal.py`` reads it)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -100,12 +102,15 @@ class PortalHeaders:
             await self.app(scope, receive, send)
             return
         is_static = path.startswith(f"{PREFIX}/static/")
+        started = time.perf_counter()
 
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [h for h in HEADERS if h[0] not in present]
+                took = (time.perf_counter() - started) * 1000
+                headers.append((b"server-timing", f"app;dur={took:.1f}".encode()))
                 if not is_static and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
