@@ -81,6 +81,7 @@ def _usage(access, keys: Partners) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def site(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:  # noqa: F811
     from wikipact.access import Access
+    from wikipact.search import build_index
     from wikipact.snapshots.create import create_snapshot
 
     folder = tmp_path_factory.mktemp("portal")
@@ -93,6 +94,7 @@ def site(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         _usage(access, keys)
     finally:
         access.close()
+    build_index(db)  # grounding search, for the article explorer
     ids = {
         "english": create_snapshot(db, root, "enwiki", 0).identifier,
         "marathi": create_snapshot(db, root, "mrwiki", 0).identifier,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from wikipact.access.entitlement import Grant
 from wikipact.api.context import Caller, Meter, services
 from wikipact.api.errors import error
 from wikipact.api.projection import matches, project
@@ -50,6 +51,30 @@ def _candidates(svc: Any, name: str, settled: int | None) -> Iterator[dict[str, 
             yield msgspec.to_builtins(article)
 
 
+def entitled_articles(
+    svc: Any, grant: Grant, name: str, query: ArticleQuery, *, structured: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
+    """The articles titled ``name`` that ``grant`` lets through, in Enterprise's shape
+    (Structured Contents for ``structured``), filtered, projected and cut as ``query`` asks,
+    each with its project: what ``GET /v2/articles/{name}`` delivers (the portal's article
+    page shows the same)."""
+    filters = [(f.field, f.value) for f in query.filters]
+    found = []
+    for record in _candidates(svc, name, query.settled_minutes):
+        part, ns = record["is_part_of"]["identifier"], record["namespace"]["identifier"]
+        if not grant.allows(part, ns):
+            continue
+        shaped = enterprise_article(svc.store(), record)
+        if structured:
+            shaped = shapes.structured(shaped)
+        if filters and not matches(shaped, filters):
+            continue
+        found.append((part, project(shaped, query.fields)))
+        if len(found) >= query.limit:
+            break
+    return found
+
+
 def _articles(
     request: Request, principal: Caller, name: str, query: ArticleQuery, structured: bool
 ) -> Response:
@@ -60,22 +85,9 @@ def _articles(
     wanted_project = next((str(v) for f, v in filters if f == "is_part_of.identifier"), None)
     meter = Meter(request, principal, channel="on-demand", project=wanted_project)
     try:
-        found = []
-        sent: set[str] = set()
-        for record in _candidates(svc, name, query.settled_minutes):
-            part, ns = record["is_part_of"]["identifier"], record["namespace"]["identifier"]
-            if not meter.grant.allows(part, ns):
-                continue
-            shaped = enterprise_article(svc.store(), record)
-            if structured:
-                shaped = shapes.structured(shaped)
-            if filters and not matches(shaped, filters):
-                continue
-            found.append(project(shaped, query.fields))
-            sent.add(part)
-            if len(found) >= query.limit:
-                break
-        projects_sent = ",".join(sorted(sent))
+        delivered = entitled_articles(svc, meter.grant, name, query, structured=structured)
+        found = [record for _, record in delivered]
+        projects_sent = ",".join(sorted({part for part, _ in delivered}))
         if not found:
             meter.finish(404, project=wanted_project or "")
             return error(404, f"no article named {name!r} in the projects you are entitled to")

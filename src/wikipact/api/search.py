@@ -8,11 +8,24 @@ import msgspec
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from wikipact.api.context import Caller, Meter, services
+from wikipact.access.entitlement import Grant
+from wikipact.api.context import Caller, Meter, Services, services
 from wikipact.api.errors import error
 from wikipact.errors import StoreError
+from wikipact.search.records import Passage
 
 router = APIRouter(prefix="/v2")
+
+
+def entitled_passages(
+    svc: Services, grant: Grant, q: str, project: str | None, limit: int
+) -> list[Passage]:
+    """The best ``limit`` passages for ``q`` in ``project`` (None: every project) among the
+    projects ``grant`` lets through (only namespace 0 is indexed); ``StoreError`` when the
+    index has not been built. What ``GET /v2/search`` delivers (and the portal's search)."""
+    candidates = svc.store().projects() if project is None else [project]
+    scope = {p for p in candidates if grant.allows(p, 0)}
+    return svc.passages.search(q, projects=scope, limit=limit)
 
 
 @router.get(
@@ -31,9 +44,7 @@ def search(
     # a search serves grounding or search (entitlement.CHANNEL_USES); only namespace 0 is indexed
     meter = Meter(request, principal, channel="search", project=project, namespace=0)
     try:
-        candidates = svc.store().projects() if project is None else [project]
-        scope = {p for p in candidates if meter.grant.allows(p, 0)}
-        passages = svc.passages.search(q, projects=scope, limit=limit)
+        passages = entitled_passages(svc, meter.grant, q, project, limit)
     except StoreError as exc:
         meter.finish(503, project=project or "")
         return error(503, f"search is not available: {exc}")
