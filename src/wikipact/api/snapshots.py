@@ -58,8 +58,9 @@ def _covers(grant: Grant, snapshot: registry.Snapshot) -> bool:
     return True
 
 
-def _visible(svc: Services, principal: Principal, kinds: tuple[str, ...]) -> list[Any]:
-    """Files of these kinds the caller may download, newest first within a name."""
+def visible_files(svc: Services, principal: Principal, kinds: tuple[str, ...]) -> list[Any]:
+    """Files of these kinds the caller may download, newest first within a name (the API's
+    lists and the portal's catalogue)."""
     if principal.partner is None:
         return []
     grants = {kind: svc.listing_grant(principal, channel) for kind, channel in CHANNEL.items()}
@@ -80,9 +81,9 @@ def _newest_per_name(found: list[Any]) -> list[Any]:
     return out
 
 
-def _find(svc: Services, principal: Principal, identifier: str, kinds: tuple[str, ...]) -> Any:
+def find_file(svc: Services, principal: Principal, identifier: str, kinds: tuple[str, ...]) -> Any:
     """The file a caller asks for, by dated identifier or stable name; 'not found' for anything
-    it may not see."""
+    it may not see (another partner's private file, a project it is not entitled to)."""
     snapshot = svc.registry.get(identifier)
     if snapshot is not None and snapshot.kind in kinds:
         if (
@@ -92,7 +93,7 @@ def _find(svc: Services, principal: Principal, identifier: str, kinds: tuple[str
         ):
             return snapshot
         raise NotFoundError(f"no snapshot {identifier!r}")
-    for candidate in _visible(svc, principal, kinds):
+    for candidate in visible_files(svc, principal, kinds):
         if candidate.kind != "dataset" and candidate.name == identifier:
             return candidate
     raise NotFoundError(f"no snapshot {identifier!r}")
@@ -102,7 +103,7 @@ def _find_chunk(
     svc: Services, principal: Principal, identifier: str, chunk: str, kinds: tuple[str, ...]
 ) -> tuple[Any, Any]:
     """(the snapshot, its chunk) for ``<identifier>_chunk_<k>``."""
-    parent = _find(svc, principal, identifier, kinds)
+    parent = find_file(svc, principal, identifier, kinds)
     match = _CHUNK.fullmatch(chunk)
     if match is None or match.group(1) != identifier:
         raise NotFoundError(f"no chunk {chunk!r} of snapshot {identifier!r}")
@@ -175,7 +176,7 @@ def _list(
     rate_limited(svc, principal)
     found = [
         s
-        for s in _newest_per_name(_visible(svc, principal, kinds))
+        for s in _newest_per_name(visible_files(svc, principal, kinds))
         if project is None or project in s.projects
     ]
     items = [_with_chunks(svc, s, s.identifier if s.kind == "dataset" else s.name) for s in found]
@@ -191,7 +192,7 @@ def _one(
 ) -> Response:
     svc = services(request)
     rate_limited(svc, principal)
-    snapshot = _find(svc, principal, identifier, kinds)
+    snapshot = find_file(svc, principal, identifier, kinds)
     return _json(apply_one(_with_chunks(svc, snapshot, identifier), query))
 
 
@@ -200,7 +201,7 @@ def _chunks(
 ) -> Response:
     svc = services(request)
     rate_limited(svc, principal)
-    parent = _find(svc, principal, identifier, ("snapshot", "structured"))
+    parent = find_file(svc, principal, identifier, ("snapshot", "structured"))
     items = [
         describe(c, f"{identifier}_chunk_{k}")
         for k, c in enumerate(svc.registry.chunks(parent.identifier))
@@ -239,13 +240,16 @@ def _head(request: Request, principal: Principal, snapshot: Any, filename: str) 
     return files.head(_kept(svc, snapshot, filename))
 
 
-def _download(
+def send_file(
     request: Request,
     principal: Principal,
     snapshot: Any,
     filename: str,
     headers: tuple[str | None, str | None, str | None],
 ) -> Response:
+    """Stream ``snapshot`` as ``<filename>.tar.gz`` (Range, If-Range, If-None-Match from
+    ``headers``), metered on its channel (``snapshots`` or ``datasets``) under ``principal``:
+    the API's downloads and the portal's."""
     svc = services(request)
     project = ",".join(snapshot.projects)
 
@@ -298,7 +302,7 @@ def _file_routes(path: str, kinds: tuple[str, ...], what: str) -> None:
         summary="Size and ETag",
     )
     def head_file(request: Request, principal: Caller, identifier: Identifier) -> Response:
-        snapshot = _find(services(request), principal, identifier, kinds)
+        snapshot = find_file(services(request), principal, identifier, kinds)
         return _head(request, principal, snapshot, identifier)
 
     @router.get(
@@ -314,9 +318,9 @@ def _file_routes(path: str, kinds: tuple[str, ...], what: str) -> None:
         if_range: files.IfRange = None,
         if_none_match: files.IfNoneMatch = None,
     ) -> Response:
-        snapshot = _find(services(request), principal, identifier, kinds)
+        snapshot = find_file(services(request), principal, identifier, kinds)
         headers = (range_, if_range, if_none_match)
-        return _download(request, principal, snapshot, identifier, headers)
+        return send_file(request, principal, snapshot, identifier, headers)
 
 
 # Structured Contents first: /snapshots/structured-contents is not a snapshot's identifier
@@ -390,4 +394,4 @@ def download_chunk(
     svc = services(request)
     _, found = _find_chunk(svc, principal, identifier, chunk, ("snapshot", "structured"))
     headers = (range_, if_range, if_none_match)
-    return _download(request, principal, found, chunk, headers)
+    return send_file(request, principal, found, chunk, headers)
