@@ -183,6 +183,8 @@ def check_page(page, name: str) -> None:  # type: ignore[no-untyped-def]
     assert results.violations_count == 0, results.generate_report()
     shoot(page, name)
     page.set_viewport_size(PHONE)
+    # the new width applied before it is measured (a condition, not a delay)
+    page.wait_for_function(f"document.documentElement.clientWidth <= {PHONE['width']}")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )

@@ -198,7 +198,11 @@ def test_a_signed_dataset_build_is_verified_and_shows_its_card(
     page.wait_for_url(f"**/portal/catalogue/{signed.verified}")
     assert page.locator("#signature").inner_text() == "verified"
     card = page.locator("#card").inner_text()
-    assert card.startswith("# wikipact-sample") and "## Counts per language and split" in card
+    assert card.startswith("wikipact-sample") and "Counts per language and split" in card
+    # rendered: the card's headings under the page's own, its tables as tables, no raw HTML
+    assert page.locator("#card h3").first.inner_text() == "wikipact-sample"
+    assert page.locator("#card h4", has_text="Counts per language and split").count() == 1
+    assert page.locator("#card table").count() >= 1
     front_matter = page.locator("details.front-matter")
     front_matter.get_by_text("Card metadata").click()  # opens it
     assert "license: cc-by-sa-4.0" in front_matter.inner_text()

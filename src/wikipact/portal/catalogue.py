@@ -19,8 +19,10 @@ read once per file (cached by its SHA-256; the file never changes under one); a 
 gzip, so reaching the manifest means reading through the data before it, which stops after
 ``SCAN_BYTES`` ("not checked": ``wikipact verify`` checks it after the download).
 
-The card is shown as preformatted, escaped text (its YAML front matter apart): no Markdown
-library is a declared dependency of wikipact.
+The card is rendered from its Markdown (CommonMark and tables, with markdown-it-py) with raw
+HTML left out and escaped, images shown as their alt text (the card's plots are files of the
+build, not of the portal), and headings moved two levels down under the page's own; its YAML
+front matter is shown apart.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import tarfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -387,6 +389,52 @@ class Card:
 
     front_matter: str
     body: str
+
+    @property
+    def html(self) -> str:
+        """The card's Markdown as HTML (safe: markdown-it escapes raw HTML and refuses
+        ``javascript:`` and the like in links)."""
+        return _markdown().render(self.body)
+
+
+@cache
+def _markdown():  # type: ignore[no-untyped-def]
+    from markdown_it import MarkdownIt
+    from markdown_it.common.utils import escapeHtml
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+    def heading_open(renderer, tokens, index, options, env):  # type: ignore[no-untyped-def]
+        level = min(int(tokens[index].tag[1]) + 2, 6)
+        return f"<h{level}>"
+
+    def heading_close(renderer, tokens, index, options, env):  # type: ignore[no-untyped-def]
+        level = min(int(tokens[index].tag[1]) + 2, 6)
+        return f"</h{level}>\n"
+
+    def image(renderer, tokens, index, options, env):  # type: ignore[no-untyped-def]
+        alt = "".join(child.content for child in tokens[index].children or ())
+        return f"<em>[{escapeHtml(alt)}]</em>" if alt else ""
+
+    def table_cells(state):  # type: ignore[no-untyped-def]
+        """No style attributes (the CSP allows none): a column's alignment becomes a class; an
+        empty header cell becomes a data cell (a header must name something)."""
+        tokens = state.tokens
+        for i, token in enumerate(tokens):
+            if token.type in ("th_open", "td_open"):
+                style = str(token.attrs.pop("style", ""))
+                if "right" in style:
+                    token.attrSet("class", "num")
+                elif "center" in style:
+                    token.attrSet("class", "center")
+                if token.type == "th_open" and not tokens[i + 1].content.strip():
+                    token.tag = tokens[i + 2].tag = "td"
+
+    md.core.ruler.push("table_cells", table_cells)
+    md.add_render_rule("heading_open", heading_open)
+    md.add_render_rule("heading_close", heading_close)
+    md.add_render_rule("image", image)
+    return md
 
 
 def card_of(text: str) -> Card:
