@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,9 +23,10 @@ from fastapi.responses import Response
 
 from wikipact.access import Access
 from wikipact.access.statements import month_days
-from wikipact.errors import ConfigError, WikipactError
+from wikipact.errors import ConfigError
 from wikipact.portal.guard import AdminSession, access_of
 from wikipact.portal.render import render
+from wikipact.store import operations
 
 router = APIRouter()  # under admin.router's prefix, /portal
 log = logging.getLogger("wikipact.portal")
@@ -234,79 +234,15 @@ def audit_page(
 # -- operations -----------------------------------------------------------------------------
 
 
-def _read(store: Any, sql: str) -> list[tuple[Any, ...]] | None:
-    """Rows of ``sql`` (no parameters: the same text on SQLite and PostgreSQL) read with the
-    store's own read helper; None when the table does not exist (a store that never did this).
-
-    The store's protocol has no listing of ingest runs or stream positions, so the page reads
-    those tables itself, read only."""
-    try:
-        return list(store._rows(sql))
-    except (sqlite3.Error, WikipactError) as exc:
-        log.info("operations page: %s", exc)
-        return None
-
-
-def _json(text: str | None) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
-
-
-def ingest_runs(store: Any) -> dict[str, Any]:
-    """The latest ingest runs: inputs, status, summary counts, tasks and reading errors."""
-    runs = _read(
-        store,
-        "SELECT id, started_at, finished_at, status, inputs, summary FROM ingest_runs "
-        f"ORDER BY id DESC LIMIT {RECENT_RUNS}",
-    )
-    if runs is None:
-        return {"runs": [], "recorded": False}
-    first = min((r[0] for r in runs), default=0)
-    tasks = {
-        r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0))
-        for r in _read(
-            store,
-            "SELECT run_id, COUNT(*), SUM(CASE WHEN finished THEN 1 ELSE 0 END), "
-            f"SUM(pages_done) FROM ingest_tasks WHERE run_id >= {int(first)} GROUP BY run_id",
-        )
-        or []
-    }
-    errors = {
-        r[0]: int(r[1])
-        for r in _read(
-            store,
-            f"SELECT run_id, COUNT(*) FROM ingest_errors WHERE run_id >= {int(first)} "
-            "GROUP BY run_id",
-        )
-        or []
-    }
-    latest_errors = _read(
-        store,
-        "SELECT run_id, kind, file, message, recorded_at FROM ingest_errors "
-        "ORDER BY id DESC LIMIT 10",
-    )
-    found = []
-    for run_id, started, finished, status, inputs, summary in runs:
-        counts = _json(summary) or {}
-        found.append({
-            "id": run_id, "started_at": started, "finished_at": finished, "status": status,
-            "inputs": _json(inputs) or [], "summary": counts,
-            "tasks": tasks.get(run_id, (0, 0, 0)), "errors": errors.get(run_id, 0),
-        })  # fmt: skip
-    return {"runs": found, "recorded": True, "latest_errors": latest_errors or []}
-
-
 def feeds(store: Any) -> list[dict[str, Any]] | None:
     """Every change-stream follower saved in the store, as ``/v2/admin/follow`` reports it."""
     from wikipact.follow.follower import status_report
 
-    names = _read(store, "SELECT name FROM stream_positions ORDER BY name")
+    names = operations.stream_names(store)
     if names is None:
         return None
     reports = []
-    for (name,) in names:
+    for name in names:
         try:
             report = status_report(store, name)
         except (ValueError, TypeError, KeyError) as exc:  # a state this version cannot read
@@ -316,25 +252,11 @@ def feeds(store: Any) -> list[dict[str, Any]] | None:
     return reports
 
 
-def search_index(store: Any) -> dict[str, Any] | None:
-    """The passage index's recorded state (``search_schema``), None when never built."""
-    rows = _read(
-        store,
-        "SELECT version, cursor, state, projects, built_at, updated_at FROM search_schema "
-        "WHERE id=1",
-    )
-    if not rows:
-        return None
-    version, cursor, state, projects, built_at, updated_at = rows[0]
-    return {"version": version, "cursor": int(cursor), "state": state,
-            "projects": _json(projects), "built_at": built_at, "updated_at": updated_at}  # fmt: skip
-
-
 def snapshots(registry: Any) -> dict[str, Any]:
     """Registered files (any owner; chunks apart): counts and the newest, by kind."""
     try:
         files = registry.list(all_owners=True)
-    except (sqlite3.Error, WikipactError) as exc:
+    except operations.DATABASE_ERRORS as exc:
         log.info("operations page: %s", exc)
         return {"recorded": False, "files": [], "counts": {}, "total": 0}
     files.sort(key=lambda s: (s.created_at, s.identifier), reverse=True)
@@ -347,12 +269,11 @@ def snapshots(registry: Any) -> dict[str, Any]:
 
 def operations_view(services: Any) -> dict[str, Any]:
     store = services.store()
-    last = _read(store, "SELECT COALESCE(MAX(cursor), 0) FROM changes")
     return {
-        "ingest": ingest_runs(store),
+        "ingest": operations.ingest_runs(store, RECENT_RUNS),
         "feeds": feeds(store),
-        "index": search_index(store),
-        "last_cursor": int(last[0][0]) if last else None,
+        "index": operations.search_index(store),
+        "last_cursor": operations.latest_cursor(store),
         "files": snapshots(services.registry),
     }
 
