@@ -212,3 +212,27 @@ def test_the_audit_log_is_append_only(access: Access) -> None:
                 conn.execute(statement)
         conn.close()
     assert [e["action"] for e in access.audit_log()] == actions
+
+
+# -- when each key was last used (the portal's keys page) ----------------------------------
+
+
+def test_the_latest_usage_event_of_each_key_of_one_partner(access: Access) -> None:
+    access.add_partner("acme", "Acme AI", actor="ops")
+    access.add_partner("beta", "Beta Labs", actor="ops")
+    used, used_raw = access.create_key("acme", label="used", actor="ops")
+    idle, _ = access.create_key("acme", label="idle", actor="ops")
+    _, beta_raw = access.create_key("beta", label="main", actor="ops")
+    acme, beta = access.authenticate(used_raw), access.authenticate(beta_raw)
+    # recorded out of order, one refused (still a use of the key), and a later one by beta
+    moments = [NOW - timedelta(days=3), NOW - timedelta(seconds=3605), NOW - timedelta(days=9)]
+    for n, (moment, status) in enumerate(zip(moments, (200, 404, 200), strict=True)):
+        access.record(f"a{n}", acme, channel="on-demand", project="enwiki", articles=1,
+                      bytes_sent=10, status=status, now=moment)  # fmt: skip
+    access.record("b0", beta, channel="search", project="enwiki", articles=1, bytes_sent=1,
+                  status=200, now=NOW)  # fmt: skip
+
+    assert access.keys_last_used("acme") == {used.identifier: "2026-11-15T10:59:55Z"}
+    assert idle.identifier not in access.keys_last_used("acme")
+    assert list(access.keys_last_used("beta").values()) == ["2026-11-15T12:00:00Z"]
+    assert access.keys_last_used("nobody") == {}

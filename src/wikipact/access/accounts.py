@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
@@ -155,6 +156,42 @@ class Accounts:
         self.repository.update_agreement(ended, audit)
         self._cache.pop(current.partner, None)
         return ended
+
+    def edit_agreement(self, identifier: int, *, actor: str, **terms: Any) -> Agreement:
+        """Agreement ``identifier`` with new ``terms`` (keywords of ``add_agreement`` but the
+        partner), checked as a new agreement's are (``ConfigError`` naming every problem).
+        Its partner, identifier, creation and ending stay. Audited as ``agreement.edit`` with
+        each changed term's value before and after; nothing changed, nothing is written."""
+        editable = {"name", "projects", "channels", "uses", "languages", "namespaces", "quotas",
+                    "rate_limit", "burst", "starts", "ends", "fees"}  # fmt: skip
+        if set(terms) - editable:
+            raise TypeError(f"not terms of an agreement: {sorted(set(terms) - editable)}")
+        current = self.agreement(identifier)
+        for name in ("projects", "channels", "uses", "languages", "quotas"):
+            if name in terms:
+                terms[name] = tuple(terms[name])
+        if "namespaces" in terms:
+            terms["namespaces"] = tuple(sorted(set(terms["namespaces"])))
+        if "name" in terms:
+            terms["name"] = plain_text(terms["name"], "the agreement's name")
+        if terms.get("fees", current.fees) is None:
+            terms["fees"] = Fees()
+        if not terms.get("starts", current.starts):
+            terms["starts"] = current.starts
+        edited = msgspec.structs.replace(current, **terms)
+        check_agreement(
+            edited.projects, edited.channels, edited.uses, edited.namespaces, edited.quotas,
+            edited.rate_limit, edited.burst, edited.starts, edited.ends, edited.fees,
+        )  # fmt: skip
+        before, after = msgspec.to_builtins(current), msgspec.to_builtins(edited)
+        changes = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
+        if not changes:
+            return current
+        stamp = self._stamp()
+        audit = AuditEntry(stamp, actor, "agreement.edit", f"agreement:{identifier}", changes)
+        self.repository.update_agreement(edited, audit)
+        self._cache.pop(current.partner, None)  # seen at once by this process
+        return edited
 
 
 def check_agreement(

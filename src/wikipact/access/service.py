@@ -120,47 +120,8 @@ class Access:
         return self.accounts.end_agreement(identifier, ends, actor=actor)
 
     def edit_agreement(self, identifier: int, *, actor: str, **terms: Any) -> Agreement:
-        """Agreement ``identifier`` with new ``terms`` (keywords of ``add_agreement`` but the
-        partner), checked as a new agreement's are (``ConfigError`` naming every problem).
-        Its partner, identifier, creation and ending stay. Audited as ``agreement.edit`` with
-        each changed term's value before and after; nothing changed, nothing is written."""
-        import msgspec
-
-        from wikipact.access.accounts import check_agreement
-        from wikipact.access.models import plain_text
-        from wikipact.access.repository import AuditEntry
-        from wikipact.model.instants import format_instant
-
-        editable = {"name", "projects", "channels", "uses", "languages", "namespaces", "quotas",
-                    "rate_limit", "burst", "starts", "ends", "fees"}  # fmt: skip
-        if set(terms) - editable:
-            raise TypeError(f"not terms of an agreement: {sorted(set(terms) - editable)}")
-        current = self.agreement(identifier)
-        for name in ("projects", "channels", "uses", "languages", "quotas"):
-            if name in terms:
-                terms[name] = tuple(terms[name])
-        if "namespaces" in terms:
-            terms["namespaces"] = tuple(sorted(set(terms["namespaces"])))
-        if "name" in terms:
-            terms["name"] = plain_text(terms["name"], "the agreement's name")
-        if terms.get("fees", current.fees) is None:
-            terms["fees"] = Fees()
-        if not terms.get("starts", current.starts):
-            terms["starts"] = current.starts
-        edited = msgspec.structs.replace(current, **terms)
-        check_agreement(
-            edited.projects, edited.channels, edited.uses, edited.namespaces, edited.quotas,
-            edited.rate_limit, edited.burst, edited.starts, edited.ends, edited.fees,
-        )  # fmt: skip
-        before, after = msgspec.to_builtins(current), msgspec.to_builtins(edited)
-        changes = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
-        if not changes:
-            return current
-        stamp = format_instant(self.clock())
-        audit = AuditEntry(stamp, actor, "agreement.edit", f"agreement:{identifier}", changes)
-        self.repository.update_agreement(edited, audit)
-        self.accounts._cache.pop(current.partner, None)  # seen at once by this process
-        return edited
+        """Agreement ``identifier`` with new ``terms`` (``Accounts.edit_agreement``)."""
+        return self.accounts.edit_agreement(identifier, actor=actor, **terms)
 
     # -- keys -------------------------------------------------------------------------------
 
