@@ -121,3 +121,41 @@ def test_a_session_ends_when_its_key_is_revoked(site: Site) -> None:
             assert gone.status_code == 303 and gone.headers["location"].startswith("/portal/login")
     finally:
         access.close()
+
+
+def test_signing_in_with_the_keyboard_alone(page, site: Site) -> None:  # type: ignore[no-untyped-def]
+    """Tab reaches the skip link first, then the key field; Enter signs in; the focused control
+    shows a focus ring."""
+    page.goto("/portal/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring not in ("none", ""), "the focused link shows no outline"
+    page.keyboard.press("Enter")  # to the main content
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "key"
+    page.keyboard.type(site.keys.beta)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/portal/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Beta Labs"
+
+
+def test_a_session_expires(site: Site) -> None:
+    """A session's cookie is refused once its lifetime is over, even with a valid key."""
+    from wikipact.access import Access
+    from wikipact.errors import AuthenticationError
+    from wikipact.portal import session as sessions
+
+    access = Access(site.db)
+    try:
+        now = access.clock()
+        _principal, cookie = sessions.open_session(access, site.keys.acme, now)
+        assert sessions.read_session(access, cookie, now).partner == "acme"
+        later = now + sessions.LIFETIME
+        with pytest.raises(AuthenticationError, match="expired"):
+            sessions.read_session(access, cookie, later)
+        forged = cookie[:-4] + ("AAAA" if not cookie.endswith("AAAA") else "BBBB")
+        with pytest.raises(AuthenticationError, match="not valid"):
+            sessions.read_session(access, forged, now)
+    finally:
+        access.close()
