@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# CI's second run (.ci/run): the dump-reading, CLI and API tests against the newest versions that
+# CI's second run (.ci/run): the tests marked `upstream` against the newest versions that
 # pyproject.toml's ranges allow, not uv.lock's, so that an upstream release that breaks wikipact
 # fails CI before it reaches someone who installs wikipact as a library. Prints which versions
 # differ from uv.lock. Its own ./.venv-newest, made anew each run; wikipact runs as pure Python
 # (WIKIPACT_PURE_PYTHON=1): no mypyc build, and the modules compiled for .venv stay as they are.
-# Arguments go to pytest instead of the default folders.
+# `upstream` (tests/upstream.py): for every package wikipact's code uses, tests that reach it
+# through wikipact's code (every dump format, the CLI, a dataset build, the API on both backends,
+# a real server, the follower's clients, MCP); tests/test_dependencies.py keeps the list whole.
+# Arguments go to pytest instead of that selection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 venv=.venv-newest
 export WIKIPACT_PURE_PYTHON=1
 # (the OpenAPI contract test, marked slow, runs on uv.lock's versions only: it is the longest)
-[ "$#" -gt 0 ] || set -- -m "not slow" tests/dumps tests/cli tests/api tests/access
+if [ "$#" -eq 0 ]; then
+  upstream_files=$("$python" -m tests.upstream)  # (fails here if one is missing)
+  # shellcheck disable=SC2086  # the test files, one word each
+  set -- -m "upstream and not slow" $upstream_files
+fi
 echo "== the newest versions pyproject.toml allows, into $venv ..."
 bash scripts/uv.sh venv --quiet --clear --python "$python" "$venv"
 # wikipact itself is built anew (its metadata, not uv's cached build of it)

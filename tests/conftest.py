@@ -20,6 +20,22 @@ ENWIKI_PLAIN = DATA / "sample-enwiki-pages-articles.xml"
 MRWIKI_MULTISTREAM = DATA / "sample-mrwiki-pages-articles-multistream.xml.bz2"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "upstream: exercises a package wikipact uses; run again on the newest versions "
+        "(tests/upstream.py, scripts/test-newest.sh)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from tests.upstream import selected
+
+    for item in items:
+        if selected(item.nodeid):
+            item.add_marker(pytest.mark.upstream)
+
+
 def pytest_report_header() -> str:
     import wikipact.wikitext
 

@@ -142,3 +142,22 @@ def test_a_module_is_found_under_its_distributions_name(
     module: str, distributions: set[str]
 ) -> None:
     assert {normalized(d) for d in providers()[module]} <= distributions
+
+
+def test_every_package_the_app_uses_has_upstream_tests() -> None:
+    """scripts/test-newest.sh runs the tests marked ``upstream`` on the newest versions: each
+    package of [project].dependencies and the optional extras is exercised by some of them
+    (tests/upstream.py), or tests/upstream.py says why not; and every test named there exists."""
+    from tests.upstream import NOT_COVERED, UPSTREAM
+
+    declared = RUNTIME | OPTIONAL
+    assert declared - UPSTREAM.keys() - NOT_COVERED.keys() == set()
+    assert (UPSTREAM.keys() | NOT_COVERED.keys()) - declared == set()  # no stale names
+    assert UPSTREAM.keys() & NOT_COVERED.keys() == set()
+    for entries in UPSTREAM.values():
+        for entry in entries:
+            path, _, test = entry.partition("::")
+            assert (ROOT / path).is_file(), entry
+            if test:
+                pattern = rf"^(async )?def {re.escape(test)}\("
+                assert re.search(pattern, (ROOT / path).read_text(), re.M), entry

@@ -11,6 +11,12 @@ non-admin operation, then the admin key over ``/v2/admin/...``. The on-demand op
 cases with a title that exists (``Anarchism``), so the 200 article JSON under generated
 ``fields``/``filters``/``limit`` is checked against the article schema, not only the 404.
 
+Both backends in one run: every generated case is sent to the app on SQLite and to the app on
+PostgreSQL (each with its own stores and keys), and each response is checked, so both get the
+very same cases. Generating them was half of a run's time; a run per backend generated them
+twice. Without a PostgreSQL server the run is SQLite's alone, and the PostgreSQL run is reported
+as skipped.
+
 Realtime is in the run, kept finite: every generated ``/v2/realtime/articles`` and
 ``/v2/articles`` (stream) case has its ``limit`` forced to at most 5 and its ``timeout`` to at
 most 0.5 s (added when absent; in the JSON body of a POST), and the feeds' poll interval is
@@ -50,6 +56,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests import postgres
 from tests.api.conftest import Partners, auth, make_partners
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(280)]
@@ -79,9 +86,18 @@ TITLE = "Anarchism"  # in the vendored enwiki sample
 
 @dataclass
 class Tally:
-    cases: int = 0
-    statuses: Counter[tuple[str, str, int]] = field(default_factory=Counter)
+    cases: int = 0  # generated; each is sent to every backend
+    statuses: Counter[tuple[str, str, str, int]] = field(default_factory=Counter)  # backend first
     failures: dict[str, str] = field(default_factory=dict)  # one per distinct problem
+
+
+@dataclass
+class Target:
+    """One backend's app and the key its cases are sent with."""
+
+    backend: str
+    app: Any
+    key: str
 
     def report(self) -> str:
         return "\n\n".join(f"{k}\n{v}" for k, v in sorted(self.failures.items()))
@@ -119,9 +135,9 @@ def _finite_realtime(case: Any) -> Any:
     return case
 
 
-def _run(operation: Any, strategy: Any, mode: str, key: str, examples: int, tally: Tally) -> None:
-    headers = auth(key)
-
+def _run(
+    operation: Any, strategy: Any, mode: str, targets: list[Target], examples: int, tally: Tally
+) -> None:
     @settings(
         max_examples=examples,
         derandomize=True,
@@ -133,19 +149,10 @@ def _run(operation: Any, strategy: Any, mode: str, key: str, examples: int, tall
     @given(case=strategy.map(_finite_realtime))
     def one(case: Any) -> None:
         tally.cases += 1
-        try:
-            response = case.call(headers=headers)
-        except Exception as exc:  # the app raised: the client got a 500 (or nothing)
-            problem = f"{operation.label} -> unhandled {type(exc).__name__}"
-            tally.failures.setdefault(problem, f"{exc}\n    {case.as_curl_command(headers)}")
-            return
-        tally.statuses[(operation.label, mode, response.status_code)] += 1
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except (AssertionError, FailureGroup) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            problem = f"{operation.label} -> {response.status_code}: {first}"
-            tally.failures.setdefault(problem, f"{exc}\n    {case.as_curl_command(headers)}")
+        # the same request for every backend: copies made before the first is sent
+        cases = [case, *(case.derive(keep_auth=True) for _ in targets[1:])]
+        for target, sent in zip(targets, cases, strict=True):
+            _send(operation, sent, mode, target, tally)
 
     try:
         one()
@@ -155,8 +162,28 @@ def _run(operation: Any, strategy: Any, mode: str, key: str, examples: int, tall
         one()  # once more: the interpreter's error, not the app's (see AST_RACE)
 
 
-def _pass(app: Any, key: str, *, admin: bool, tally: Tally) -> set[str]:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+def _send(operation: Any, case: Any, mode: str, target: Target, tally: Tally) -> None:
+    headers = auth(target.key)
+    try:
+        response = case.call(headers=headers, app=target.app)
+    except Exception as exc:  # the app raised: the client got a 500 (or nothing)
+        problem = f"{target.backend}: {operation.label} -> unhandled {type(exc).__name__}"
+        tally.failures.setdefault(problem, f"{exc}\n    {case.as_curl_command(headers)}")
+        return
+    tally.statuses[(target.backend, operation.label, mode, response.status_code)] += 1
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except (AssertionError, FailureGroup) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        problem = f"{target.backend}: {operation.label} -> {response.status_code}: {first}"
+        tally.failures.setdefault(problem, f"{exc}\n    {case.as_curl_command(headers)}")
+
+
+def _pass(targets: list[Target], *, admin: bool, tally: Tally) -> set[str]:
+    """Cases generated from the first target's schema (every target serves the same one)."""
+    published = targets[0].app.openapi()
+    assert all(t.app.openapi() == published for t in targets[1:])
+    schema = schemathesis.openapi.from_asgi("/openapi.json", targets[0].app)
     labels = set()
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -164,12 +191,12 @@ def _pass(app: Any, key: str, *, admin: bool, tally: Tally) -> set[str]:
             continue
         labels.add(operation.label)
         positive = operation.as_strategy(GenerationMode.POSITIVE)
-        _run(operation, positive, "positive", key, POSITIVE, tally)
+        _run(operation, positive, "positive", targets, POSITIVE, tally)
         negative = operation.as_strategy(GenerationMode.NEGATIVE)
-        _run(operation, negative, "negative", key, NEGATIVE, tally)
+        _run(operation, negative, "negative", targets, NEGATIVE, tally)
         if operation.path in ON_DEMAND:
             existing = operation.as_strategy(path_parameters={"name": TITLE})
-            _run(operation, existing, "existing", key, EXISTING, tally)
+            _run(operation, existing, "existing", targets, EXISTING, tally)
     return labels
 
 
@@ -192,40 +219,69 @@ def _indexed(db: Any) -> Any:
     return db
 
 
-def test_openapi_contract(db, tmp_path, fast_feed, request) -> None:  # type: ignore[no-untyped-def]
+def _backends() -> list[Any]:
+    """Both backends in one run when a PostgreSQL server can be had; else SQLite's alone."""
+    reason = postgres.unavailable()
+    if reason is None:
+        return [pytest.param(("sqlite", "postgresql"), id="sqlite+postgresql")]
+    return [
+        pytest.param(("sqlite",), id="sqlite"),
+        pytest.param(("postgresql",), id="postgresql", marks=pytest.mark.skip(reason=reason)),
+    ]
+
+
+def _stores(backend: str, request: pytest.FixtureRequest, tmp_path: Any) -> tuple[Any, Any]:
+    """Two fresh copies of the samples' store: the partner pass's and the admin pass's (admin
+    routes create partners and end agreements)."""
     import shutil
 
+    if backend == "postgresql":
+        template = request.getfixturevalue("sample_postgres")
+        server = request.getfixturevalue("postgres_server")
+        return server.database(template), server.database(template)
+    sample = request.getfixturevalue("sample_db")
+    partner_db, admin_db = tmp_path / "w.db", tmp_path / "admin.db"
+    shutil.copy(sample, partner_db)
+    shutil.copy(sample, admin_db)
+    return partner_db, admin_db
+
+
+@pytest.mark.parametrize("backends", _backends())
+def test_openapi_contract(backends, tmp_path, fast_feed, request) -> None:  # type: ignore[no-untyped-def]
     from wikipact.api import create_app
 
-    # admin routes create partners and end agreements: they get a store of their own
-    if isinstance(db, str):
-        template = request.getfixturevalue("sample_postgres")
-        admin_db = request.getfixturevalue("postgres_server").database(template)
-    else:
-        admin_db = tmp_path / "admin.db"
-        shutil.copy(db, admin_db)
     tally = Tally()
-    partner_app = create_app(_indexed(db))
-    keys: Partners = make_partners(partner_app.state.services.access)
-    partner_ops = _pass(partner_app, keys.acme, admin=False, tally=tally)
+    partners, admins = [], []
+    for backend in backends:
+        partner_db, admin_db = _stores(backend, request, tmp_path)
+        partner_app = create_app(_indexed(partner_db))
+        keys: Partners = make_partners(partner_app.state.services.access)
+        partners.append(Target(backend, partner_app, keys.acme))
+        admin_app = create_app(admin_db)
+        admin_key = make_partners(admin_app.state.services.access).admin
+        admins.append(Target(backend, admin_app, admin_key))
+    partner_ops = _pass(partners, admin=False, tally=tally)
     partner_cases = tally.cases
-
-    admin_app = create_app(admin_db)
-    admin_key = make_partners(admin_app.state.services.access).admin
-    admin_ops = _pass(admin_app, admin_key, admin=True, tally=tally)
+    admin_ops = _pass(admins, admin=True, tally=tally)
 
     print(
-        f"\ncontract: {tally.cases} cases ({partner_cases} acme, {tally.cases - partner_cases} admin)"
+        f"\ncontract: {tally.cases} cases ({partner_cases} acme, {tally.cases - partner_cases} "
+        f"admin), each sent to {', '.join(backends)}"
     )
-    for (label, mode, status), n in sorted(tally.statuses.items()):
-        print(f"  {label:55} {mode:8} {status}: {n}")
+    for (backend, label, mode, status), n in sorted(tally.statuses.items()):
+        print(f"  {backend:10} {label:55} {mode:8} {status}: {n}")
     assert len(partner_ops) >= 13 and len(admin_ops) >= 10, (partner_ops, admin_ops)
     assert f"GET {REALTIME}" in partner_ops
     assert tally.cases >= MIN_CASES, tally.cases
     assert not tally.failures, f"{len(tally.failures)} contract violations:\n\n{tally.report()}"
-    # the article schema was checked against real articles, not only error bodies
-    ok = {label for (label, _, status) in tally.statuses if status < 300}
-    assert {"GET /v2/articles/{name}", "POST /v2/structured-contents/{name}"} <= ok, ok
+    for backend in backends:
+        # the article schema was checked against real articles, not only error bodies
+        ok = {label for (b, label, _, status) in tally.statuses if b == backend and status < 300}
+        wanted = {"GET /v2/articles/{name}", "POST /v2/structured-contents/{name}"}
+        assert wanted <= ok, (backend, ok)
+        # every generated case got an answer from every backend
+        answered = sum(n for (b, *_), n in tally.statuses.items() if b == backend)
+        assert answered == tally.cases, (backend, answered, tally.cases)
 
 
 # -- search: any Unicode query ----------------------------------------------------------------

@@ -165,3 +165,16 @@ def test_a_truncated_plain_dump_read_in_ranges_names_the_last_page(
     assert f"file byte {cut.stat().st_size}" in run.stderr
     skipped = wikipact(*args, "--workers", "2", "--on-error", "skip")
     assert skipped.returncode == 0 and "completed_with_errors" in skipped.stdout
+
+
+def test_usage_errors_are_reported_without_a_traceback() -> None:
+    """A missing argument or an unknown option: click's message and exit status 2, whichever
+    copy of click raised it (typer 0.29 and later carry their own)."""
+    for args, message in (
+        (("ingest",), "Missing argument"),
+        (("--no-such-option",), "No such option"),
+        (("build", "--recipe"), "requires an argument"),
+    ):
+        run = wikipact(*args)
+        assert run.returncode == 2, (args, run.stderr)
+        assert message in run.stderr and "Traceback" not in run.stderr, run.stderr

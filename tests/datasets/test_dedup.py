@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import random
 import re
@@ -17,6 +18,7 @@ from wikipact.datasets.dedup import (
     Candidate,
     Cluster,
     deduplicate,
+    lsh_params,
     normalise,
     signature,
     text_hash,
@@ -294,3 +296,35 @@ def test_short_texts_get_a_signature(words: list[str]) -> None:
     sig = signature(words, RULES.num_perm, RULES.shingle_words)
     assert len(sig) == RULES.num_perm * 4
     assert sig == signature(list(words), RULES.num_perm, RULES.shingle_words)
+
+
+def test_signatures_and_bands_are_pinned() -> None:
+    """The MinHash bytes and LSH bands of a fixed text, as datasketch 2 gave them (and as
+    test_lsh_params.py checks against it): a numpy whose random streams or integer wraparound
+    changed would change every build's near-duplicate verdicts, and fails here first."""
+    words = normalise(
+        "Anarchism is a political philosophy and movement that is skeptical of all "
+        "justifications for authority and seeks to abolish the institutions it claims maintain "
+        "unnecessary coercion and hierarchy, typically including the state and capitalism."
+    )
+    assert signature(words, 16, 5).hex() == (
+        "14eb8209c543ec03c1ca6f047986ad07170c2001358943065da80702108bf501"
+        "10f21a076c2ffd04b10c8b12ad0aec0628e8b3017bfb290cf59fe51ad861c307"
+    )
+    digest = hashlib.sha256(signature(words, RULES.num_perm, RULES.shingle_words)).hexdigest()
+    assert digest == "1718cfea93537451c2a6411176fe3ea27ec4af7ce9a6ea79f406d86db0f4f733"
+    assert lsh_params(0.8, 128, (0.01, 0.99)) == (18, 7)  # the build's default rules
+    assert lsh_params(0.8, 128) == (9, 13)
+    assert lsh_params(0.5, 256, (0.1, 0.9)) == (42, 4)
+
+
+def test_a_threshold_of_one_takes_identical_signatures_only() -> None:
+    """One band of every row (datasketch's choice there, which its MinHashLSH refused with a
+    ValueError, so such a recipe failed its build): identical signatures are near-duplicates,
+    the Alan Smithee revisions (0.8 to 0.9 alike) are not."""
+    assert lsh_params(1.0, RULES.num_perm, (0.01, 0.99)) == (1, RULES.num_perm)
+    rules = Dedup(threshold=1.0, exact=False)
+    assert deduplicate(_alan_copied(), rules).dropped == {}
+    old, _ = _alan_copied()
+    copy = dataclasses.replace(old, ordinal=1, id="dewiki:4242")
+    assert deduplicate([old, copy], rules).counts() == {"near_duplicate": 1}

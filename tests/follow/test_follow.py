@@ -3,7 +3,9 @@
 The scenario (``tests/follow/scenario.py``) replays edits, a creation, a late and a repeated
 revision, a deletion, a move, hidden fields and broken or foreign events on real English and
 German pages. The follower runs as partners' operators run it, as a separate process
-(``python -m wikipact follow``); the store is then read as partners read it.
+(``python -m wikipact follow``); the store is then read as partners read it. The fifty kill runs
+are separate processes forked from helper interpreters that have imported what the follower
+imports (``tests/prewarmed.py``), instead of fresh interpreters that import it again each time.
 """
 
 from __future__ import annotations
@@ -21,18 +23,28 @@ import pytest
 
 from tests.follow.scenario import CREATED, DELETED, MOVED, Scenario, scenario, seed, url_of
 from tests.follow.wikiserver import WikiServer
+from tests.prewarmed import Prewarmed
 from wikipact.store import open_store
 
 USER_AGENT = "wikipact-tests/1.0 (tests@wikipact.invalid)"
 STREAM_NAME = "mediawiki.page_change.v1"
 
 
-def follow(db: str, server: WikiServer, *extra: str, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+# what ``wikipact follow`` imports, imported once by each helper (see ``helpers``)
+PRELOAD = ("wikipact.cli.main", "wikipact.backends", "wikipact.follow.follower",
+           "wikipact.follow.fetch", "wikipact.follow.stream", "wikipact.store.sqlite",
+           "wikipact.wikitext.parse", "httpx")  # fmt: skip
+
+
+def follow(db: str, server: WikiServer, *extra: str, env: dict[str, str] | None = None,
+           helper: Prewarmed | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """``python -m wikipact follow`` in a fresh interpreter, or forked from ``helper``."""
+    args = ["follow", "--db", db, "--stream", f"{server.url}/v2/stream", "--api",
+            server.api_url(), "--user-agent", USER_AGENT, "--until-idle", "1", *extra]  # fmt: skip
+    if helper is not None:
+        return helper.run(args, env=env, timeout=300, text=True)
     return subprocess.run(
-        [sys.executable, "-m", "wikipact", "follow", "--db", db,
-         "--stream", f"{server.url}/v2/stream", "--api", server.api_url(),
-         "--user-agent", USER_AGENT, "--until-idle", "1", *extra],
+        [sys.executable, "-m", "wikipact", *args],
         capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
 
@@ -49,12 +61,14 @@ def caught_up(db: str, last_offset: int) -> bool:
     return max(offsets) >= last_offset
 
 
-def follow_until_caught_up(db: str, server: WikiServer, *extra: str) -> None:
+def follow_until_caught_up(
+    db: str, server: WikiServer, *extra: str, helper: Prewarmed | None = None
+) -> None:
     """Runs the follower until its saved position is the stream's last event (an idle stop
     on a slow machine just means one more run, never a different result)."""
     last = len(server.events) - 1
     for _ in range(5):
-        done = follow(db, server, *extra)
+        done = follow(db, server, *extra, helper=helper)
         assert done.returncode == 0, done.stderr
         if caught_up(db, last):
             return
@@ -73,6 +87,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     seed(store)
     store.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def helpers() -> Iterator[tuple[Prewarmed, Prewarmed]]:
+    """Two helpers, used in turn: a killed run and the run that resumes it come from different
+    interpreters (each with its own hash seed), as they would from two fresh ones."""
+    with Prewarmed(*PRELOAD) as first, Prewarmed(*PRELOAD) as second:
+        yield first, second
 
 
 @pytest.fixture
@@ -181,11 +203,12 @@ POINTS = ("follow.event.read", "store.page.applied", "follow.batch.committed")
 
 
 def test_fifty_kills_resume_to_the_same_store(
-    seeded: Path, server: WikiServer, tmp_path: Path
+    seeded: Path, server: WikiServer, tmp_path: Path, helpers: tuple[Prewarmed, Prewarmed]
 ) -> None:
     """Each run is killed (SIGKILL) at a point and count the test chooses, the next resumes;
     when one reaches the end, its store is compared with an uninterrupted run's and the next
-    kill starts again from the seed. One event a batch, so kills land between commits too."""
+    kill starts again from the seed. One event a batch, so kills land between commits too.
+    The uninterrupted run is a fresh interpreter's; the others alternate between the helpers."""
     baseline = copy_of(seeded, tmp_path / "baseline")
     follow_until_caught_up(baseline, server, "--batch-events", "1")
     expected = snapshot_of(baseline)
@@ -196,7 +219,8 @@ def test_fifty_kills_resume_to_the_same_store(
     schedule = [(POINTS[i % 3], 1 + (i * 5) % 3) for i in range(50)]
     for number, (point, count) in enumerate(schedule, 1):
         run = follow(db, server, "--batch-events", "1",
-                     env=env | {"WIKIPACT_TEST_KILL_AT": f"{point}:{count}"})  # fmt: skip
+                     env=env | {"WIKIPACT_TEST_KILL_AT": f"{point}:{count}"},
+                     helper=helpers[number % 2])  # fmt: skip
         if run.returncode == -9:
             kills += 1
             continue
@@ -205,6 +229,6 @@ def test_fifty_kills_resume_to_the_same_store(
             assert snapshot_of(db) == expected
             completed += 1
             db = copy_of(seeded, tmp_path / f"run{number}")
-    follow_until_caught_up(db, server, "--batch-events", "1")
+    follow_until_caught_up(db, server, "--batch-events", "1", helper=helpers[1])
     assert snapshot_of(db) == expected
     assert kills == 50 - completed and kills >= 40

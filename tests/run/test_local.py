@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import ENWIKI_PLAIN
+from tests.conftest import DATA, ENWIKI_PLAIN, MRWIKI_MULTISTREAM
 from tests.dumps.test_damaged_input import MISSING, Layout
 from wikipact import open_dump
 from wikipact.dumps.reader import Dump, Task
 from wikipact.errors import PageError
-from wikipact.run.local import Batch, run_tasks, specs_for
+from wikipact.run.local import Batch, WorkerPools, run_tasks, specs_for
 from wikipact.run.parse import to_json_line
 
 RANGE = 50_000  # 14 ranges of the 1.6 MB enwiki sample
+BGWIKI = DATA / "bgwiki-latest-pages-articles-shortened.xml.bz2"  # a whole file: no index
 
 
 def _batches(dump: Dump, tasks: list[Task], workers: int, on_error: str = "stop") -> list[Batch]:
@@ -67,3 +69,33 @@ def test_an_error_before_the_first_page_of_a_range_names_the_page_before(
     assert previous.title in str(error)
     pages = sum(len(batch.items) for batch in batches)
     assert pages == (55 if on_error == "skip" else page)
+
+
+def test_pools_kept_across_dumps_give_each_dump_its_own_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run over several dumps starts its workers once (``WorkerPools``), not once per dump,
+    and each dump's batches are those of a run of its own."""
+    dumps = [open_dump(p) for p in (ENWIKI_PLAIN, MRWIKI_MULTISTREAM, BGWIKI, ENWIKI_PLAIN)]
+    tasks = [d.tasks(RANGE) if d.path == ENWIKI_PLAIN else d.tasks() for d in dumps]
+    alone = [_batches(d, t, workers=2) for d, t in zip(dumps, tasks, strict=True)]
+    started = []
+    real_get = WorkerPools.get
+
+    def get(self: WorkerPools, processes: int, transform: Any) -> Any:
+        if processes not in self._pools:
+            started.append(processes)
+        return real_get(self, processes, transform)
+
+    monkeypatch.setattr(WorkerPools, "get", get)
+    with WorkerPools() as pools:
+        shared = [
+            list(run_tasks(specs_for(d, on_error="stop", tasks=t), to_json_line, workers=2,
+                           pools=pools))
+            for d, t in zip(dumps, tasks, strict=True)
+        ]  # fmt: skip
+    assert started == [1, 2]  # ranges only: this process and one worker; whole files: two
+    for own, kept in zip(alone, shared, strict=True):
+        assert [(b.task_key, b.items, b.finished) for b in kept] == [
+            (b.task_key, b.items, b.finished) for b in own
+        ]

@@ -2,7 +2,11 @@
 
 Readers are separate processes (as API workers are), each pausing 2 ms between queries; with 9
 processes on a 2-core machine, readers that never pause measure CPU oversubscription rather than
-the database.
+the database. The overlap is made, not hoped for: the writer starts once every reader has
+answered a first query, and the readers stop once the writer has committed its last batch.
+The work is counted, not timed: ``BATCHES`` batches of 500 pages (``WIKIPACT_G13_BATCHES`` for a
+longer soak), each its own transaction and large enough (~15 MB of WAL) to set off SQLite's
+automatic checkpoint while the readers read.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import random
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -23,18 +28,22 @@ from wikipact.model.article import Project
 from wikipact.store import SQLiteStore
 from wikipact.wikitext import parse_article
 
-SECONDS = float(os.environ.get("WIKIPACT_G13_SECONDS", "20"))
+BATCHES = int(os.environ.get("WIKIPACT_G13_BATCHES", "12"))
 READERS = 8
 
 
-def _reader(path: str, seconds: float, seed: int, ids: list[int], titles: list[str]) -> dict:
+def _reader(
+    path: str, seed: int, ids: list[int], titles: list[str], started: Any, stop: Any, results: Any
+) -> None:
+    """Queries until ``stop`` is set (waiting at ``started`` after its first); puts its tally."""
     rng = random.Random(seed)
     store = SQLiteStore(path, readonly=True)
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        started = time.perf_counter()
+    while not stop.is_set():
+        if len(latencies) == 1:
+            started.wait(timeout=120)  # every reader is up: the writer starts
+        began = time.perf_counter()
         try:
             choice = rng.random()
             if choice < 0.5:
@@ -46,10 +55,10 @@ def _reader(path: str, seconds: float, seed: int, ids: list[int], titles: list[s
         except Exception as exc:  # count every failure, of any kind
             key = f"{type(exc).__name__}: {exc}"[:80]
             errors[key] = errors.get(key, 0) + 1
-        latencies.append(time.perf_counter() - started)
+        latencies.append(time.perf_counter() - began)
         time.sleep(0.002)  # an API reader serves requests; it does not spin on the database
     store.close()
-    return {"latencies": latencies, "errors": errors}
+    results.put({"latencies": latencies, "errors": errors})
 
 
 @pytest.mark.slow
@@ -62,30 +71,37 @@ def test_one_writer_eight_readers(tmp_path: Path) -> None:
     ids = [page.identifier for page, _ in items]
     titles = [page.title for page, _ in items[:300]]
     context = multiprocessing.get_context("spawn")
-    with context.Pool(READERS) as pool:
-        jobs = [
-            pool.apply_async(_reader, (str(path), SECONDS, seed, ids, titles))
-            for seed in range(READERS)
-        ]
-        time.sleep(1.0)  # let the readers start
-        deadline = time.monotonic() + SECONDS - 1.5
+    started, stop, results = context.Barrier(READERS + 1), context.Event(), context.Queue()
+    readers = [
+        context.Process(
+            target=_reader,
+            args=(str(path), seed, ids, titles, started, stop, results),
+            daemon=True,  # a failed test leaves none behind
+        )
+        for seed in range(READERS)
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        started.wait(timeout=120)  # each reader has answered a query and is querying on
         written = 0
-        generation = 0
-        # Writes until the readers are about to stop, and at least three batches, however slow
-        # the machine: how much is written in the time is not what this test measures.
-        while generation < 3 or time.monotonic() < deadline:
-            generation += 1
+        for generation in range(1, BATCHES + 1):
             project = Project(identifier=f"mrwiki{generation}", url="https://mr.wikipedia.org")
             batch = [
                 (page, msgspec.structs.replace(article, is_part_of=project))
                 for page, article in items[:500]
             ]
             written += writer.apply(batch, source="g13").created
-        results = [job.get(timeout=SECONDS + 60) for job in jobs]
+    finally:
+        stop.set()  # the readers stop after the last batch is committed (or on a failure)
+    tallies = [results.get(timeout=120) for _ in readers]
+    for reader in readers:
+        reader.join(timeout=60)
+        assert reader.exitcode == 0
     writer.close()
-    latencies = sorted(lat for r in results for lat in r["latencies"])
+    latencies = sorted(lat for r in tallies for lat in r["latencies"])
     errors: dict[str, int] = {}
-    for r in results:
+    for r in tallies:
         for key, count in r["errors"].items():
             errors[key] = errors.get(key, 0) + count
     p99 = latencies[int(len(latencies) * 0.99)]

@@ -62,7 +62,7 @@ def build_command(
     ] = False,
 ) -> None:
     """Filter, deduplicate, tokenise and shard articles into a dataset with a card and manifest."""
-    # the dataset stack (pyarrow, tiktoken, datasketch, cryptography) loads only for this command
+    # the dataset stack (pyarrow, tiktoken, cryptography) loads only for this command
     from wikipact.datasets.build import build
     from wikipact.datasets.recipe import load_recipe
     from wikipact.datasets.signing import load_signing_key

@@ -71,6 +71,18 @@ def _interrupted() -> None:
     sys.exit(130)
 
 
+def _is_usage_error(exc: Exception) -> bool:
+    """A click usage error (a missing argument, an unknown option, no command): click's own, or
+    the copy of click that typer 0.29 and later carry (``typer._click``), which is not a
+    subclass of click's."""
+    import click
+
+    if isinstance(exc, click.ClickException):
+        return True
+    kinds = {cls.__module__.split(".")[0] + "." + cls.__name__ for cls in type(exc).__mro__}
+    return "typer.ClickException" in kinds and callable(getattr(exc, "show", None))
+
+
 def main() -> None:
     """Console-script entry point."""
     # What is loaded by now (the modules, their tables and compiled patterns) lives as long as
@@ -91,11 +103,9 @@ def main() -> None:
     except typer.Abort:
         sys.exit(1)
     except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
     if code == 130:  # typer turned a Ctrl-C into this exit code
         _interrupted()

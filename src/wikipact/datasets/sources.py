@@ -24,7 +24,7 @@ from wikipact.datasets.stage import StageConfig, Staged, stage_article, stage_pa
 from wikipact.datasets.stats import InputInfo
 from wikipact.dumps.reader import Dump, Task
 from wikipact.errors import DumpError
-from wikipact.run.local import run_tasks, specs_for
+from wikipact.run.local import WorkerPools, run_tasks, specs_for
 
 STORE_CHUNK = 1000
 _DUMP_DATE = re.compile(r"(?<!\d)(\d{8})(?!\d)")
@@ -99,18 +99,19 @@ class DumpSource:
         self, config: StageConfig, skip: set[str], workers: int, on_error: str
     ) -> Iterator[TaskOutput]:
         transform = functools.partial(stage_page, config=config)
-        for dump in self.dumps:
-            tasks = [t for t in self._tasks(dump) if t.key not in skip]
-            specs = specs_for(dump, on_error=on_error, tasks=tasks)
-            for batch in run_tasks(specs, transform, workers=workers):
-                yield TaskOutput(
-                    key=batch.task_key,
-                    items=batch.items,
-                    finished=batch.finished,
-                    bytes_done=batch.bytes_done,
-                    errors=batch.errors,
-                    fatal=batch.fatal,
-                )
+        with WorkerPools() as pools:  # started once for every dump, not once per dump
+            for dump in self.dumps:
+                tasks = [t for t in self._tasks(dump) if t.key not in skip]
+                specs = specs_for(dump, on_error=on_error, tasks=tasks)
+                for batch in run_tasks(specs, transform, workers=workers, pools=pools):
+                    yield TaskOutput(
+                        key=batch.task_key,
+                        items=batch.items,
+                        finished=batch.finished,
+                        bytes_done=batch.bytes_done,
+                        errors=batch.errors,
+                        fatal=batch.fatal,
+                    )
 
 
 class StoreSource:

@@ -21,7 +21,7 @@ from wikipact.dumps.reader import Dump, open_dump
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
-from wikipact.run.local import Batch, run_tasks, specs_for
+from wikipact.run.local import Batch, WorkerPools, run_tasks, specs_for
 from wikipact.store.base import ApplyResult, ArticleStore, Checkpoint
 from wikipact.wikitext.parse import parse_article
 
@@ -114,25 +114,27 @@ def ingest(
     summary.run_id = run.run_id
     seen: dict[str, set[int]] = {}
     try:
-        for dump in dumps:
-            store.put_site(dump.site)
-            # Checkpoints are keyed by task. A plain UTF-8 file that an older version checkpointed
-            # as one whole-file task (key: the file name) is now read by ranges ("name@a-b"):
-            # resuming such a run finds no range done and rereads the file. That is safe: the
-            # store ignores a revision it has (INSERT OR IGNORE) and logs no change for a page at
-            # the revision it holds, so the pages stored before count as unchanged.
-            tasks = dump.tasks(options.task_bytes)
-            specs = specs_for(dump, on_error=options.on_error, done=run.tasks, tasks=tasks)
-            skipped = [t for t in tasks if run.tasks.get(t.key, (0, False))[1]]
-            summary.resumed_tasks += len(skipped)
-            if progress and skipped:
-                progress(0, sum(t.size for t in skipped))
-            for batch in run_tasks(specs, to_store_item, workers=options.workers):
-                _store_batch(batch, store, run.run_id, dump, summary, seen)
-                if progress:
-                    progress(len(batch.items), batch.bytes_done)
-                if batch.fatal is not None:
-                    raise batch.fatal
+        with WorkerPools() as pools:  # started once for every dump, not once per dump
+            for dump in dumps:
+                store.put_site(dump.site)
+                # Checkpoints are keyed by task. A plain UTF-8 file that an older version
+                # checkpointed as one whole-file task (key: the file name) is now read by ranges
+                # ("name@a-b"): resuming such a run finds no range done and rereads the file.
+                # That is safe: the store ignores a revision it has (INSERT OR IGNORE) and logs
+                # no change for a page at the revision it holds, so the pages stored before
+                # count as unchanged.
+                tasks = dump.tasks(options.task_bytes)
+                specs = specs_for(dump, on_error=options.on_error, done=run.tasks, tasks=tasks)
+                skipped = [t for t in tasks if run.tasks.get(t.key, (0, False))[1]]
+                summary.resumed_tasks += len(skipped)
+                if progress and skipped:
+                    progress(0, sum(t.size for t in skipped))
+                for batch in run_tasks(specs, to_store_item, workers=options.workers, pools=pools):
+                    _store_batch(batch, store, run.run_id, dump, summary, seen)
+                    if progress:
+                        progress(len(batch.items), batch.bytes_done)
+                    if batch.fatal is not None:
+                        raise batch.fatal
         if options.prune and not summary.errors:
             for project, ids in seen.items():
                 summary.result.deleted += store.delete_missing(project, ids, source="prune")

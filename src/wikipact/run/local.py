@@ -6,7 +6,8 @@ applies a transform (build the article, encode JSON ...) and sends back the resu
 tasks (other dumps without an index) are split into pages in this process, in batches, and the
 pages are sent to the workers to transform. Results come back in task order whatever the number
 of workers, so outputs are identical for 1 and N workers. At most ``2 × workers`` tasks are in
-flight, which bounds memory.
+flight, which bounds memory. A run over several dumps keeps its worker processes from one dump
+to the next (``WorkerPools``).
 """
 
 from __future__ import annotations
@@ -279,8 +280,49 @@ def _spawn_without_main(transform: Transform) -> Iterator[None]:
         main.__spec__ = None
 
 
+class WorkerPools:
+    """Worker processes kept for a whole run over several dumps (``run_tasks``'s ``pools``).
+
+    A spawned worker imports the transform's modules before its first task (~0.3 s of CPU, more
+    than a small dump costs to parse): started once per dump, a run over the shared corpus's 97
+    files with two workers spent more time starting them than parsing (ingest: 27 s, against
+    16 s for one process; measured). Pools are made when first needed, one per size (a run
+    over only span tasks uses one process fewer: this process is one of the workers), and
+    terminated by ``close``, as a pool of one ``run_tasks`` call is when its last batch is out.
+    Used as a context manager.
+    """
+
+    def __init__(self) -> None:
+        self._pools: dict[int, Any] = {}
+
+    def get(self, processes: int, transform: Transform) -> Any:
+        pool = self._pools.get(processes)
+        if pool is None:
+            context = multiprocessing.get_context("spawn")
+            with _spawn_without_main(transform):
+                pool = context.Pool(processes=processes, initializer=_ignore_sigint)
+            self._pools[processes] = pool
+        return pool
+
+    def close(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.terminate()
+
+    def __enter__(self) -> WorkerPools:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_tasks(
-    specs: list[TaskSpec], transform: Transform, *, workers: int = 1, pack: Pack | None = None
+    specs: list[TaskSpec],
+    transform: Transform,
+    *,
+    workers: int = 1,
+    pack: Pack | None = None,
+    pools: WorkerPools | None = None,
 ) -> Iterator[Batch]:
     """Batches of every task, in task order, the work spread over ``workers`` processes.
 
@@ -291,8 +333,16 @@ def run_tasks(
     may move a bulky payload out of ``items`` into a file named by ``Batch.spill`` (a pipe
     costs the receiving process more CPU than a file it copies in the kernel). Batches this
     process runs itself are not packed.
+
+    ``pools``: worker processes to use and keep (the caller closes them, after its last dump;
+    every call must then get the same ``transform``). Without, the workers are started for
+    this call and stopped when its last batch is out (or the caller stops early).
     """
-    yield from _name_pages_before(_batches(specs, transform, workers, pack))
+    if pools is not None:
+        yield from _name_pages_before(_batches(specs, transform, workers, pack, pools))
+        return
+    with WorkerPools() as own:
+        yield from _name_pages_before(_batches(specs, transform, workers, pack, own))
 
 
 def _name_pages_before(batches: Iterator[Batch]) -> Iterator[Batch]:
@@ -310,7 +360,11 @@ def _name_pages_before(batches: Iterator[Batch]) -> Iterator[Batch]:
 
 
 def _batches(
-    specs: list[TaskSpec], transform: Transform, workers: int, pack: Pack | None = None
+    specs: list[TaskSpec],
+    transform: Transform,
+    workers: int,
+    pack: Pack | None,
+    pools: WorkerPools,
 ) -> Iterator[Batch]:
     if workers <= 1 or not specs:
         for spec in specs:
@@ -325,30 +379,25 @@ def _batches(
     # tasks of equal size the work stays balanced. Whole-file tasks need this process to split
     # the XML, so the pool then has all ``workers`` processes.
     shares = all(spec.task.spans is not None for spec in specs)
-    context = multiprocessing.get_context("spawn")
-    with _spawn_without_main(transform):
-        pool = context.Pool(
-            processes=workers - 1 if shares else workers, initializer=_ignore_sigint
-        )
-    with pool:
-        pending: deque[Any] = deque()  # pool jobs, and specs this process runs at their turn
-        span_specs = enumerate([s for s in specs if s.task.spans is not None])
+    pool = pools.get(workers - 1 if shares else workers, transform)
+    pending: deque[Any] = deque()  # pool jobs, and specs this process runs at their turn
+    span_specs = enumerate([s for s in specs if s.task.spans is not None])
 
-        def submit() -> None:
-            index, spec = next(span_specs, (0, None))
-            if spec is None:
-                return
-            if shares and index % workers == 0:
-                pending.append(spec)
-            else:
-                pending.append(pool.apply_async(_run_span_task_packed, ((spec, transform, pack),)))
+    def submit() -> None:
+        index, spec = next(span_specs, (0, None))
+        if spec is None:
+            return
+        if shares and index % workers == 0:
+            pending.append(spec)
+        else:
+            pending.append(pool.apply_async(_run_span_task_packed, ((spec, transform, pack),)))
 
-        for _ in range(workers * 2):
-            submit()
-        for spec in specs:
-            if spec.task.spans is None:
-                yield from run_sequential_task(spec, transform, pool, workers)
-                continue
-            head = pending.popleft()
-            submit()
-            yield run_span_task(head, transform) if isinstance(head, TaskSpec) else head.get()
+    for _ in range(workers * 2):
+        submit()
+    for spec in specs:
+        if spec.task.spans is None:
+            yield from run_sequential_task(spec, transform, pool, workers)
+            continue
+        head = pending.popleft()
+        submit()
+        yield run_span_task(head, transform) if isinstance(head, TaskSpec) else head.get()

@@ -17,7 +17,7 @@ from wikipact.dumps.reader import Dump
 from wikipact.errors import DumpError
 from wikipact.model.codec import to_json
 from wikipact.model.raw import RawPage, SiteInfo
-from wikipact.run.local import Batch, run_tasks, specs_for
+from wikipact.run.local import Batch, WorkerPools, run_tasks, specs_for
 from wikipact.wikitext.parse import parse_article
 
 
@@ -70,7 +70,7 @@ def parse_to_jsonl(
         if workers > 1
         else contextlib.nullcontext(None)
     )
-    with spill_folder as spill:
+    with spill_folder as spill, WorkerPools() as pools:  # one pool for every dump
         summary = ParseSummary()
         transform = functools.partial(
             to_json_line, namespaces=frozenset(namespaces) if namespaces else None
@@ -78,7 +78,7 @@ def parse_to_jsonl(
         pack = functools.partial(spill_lines, directory=spill) if spill else None
         for dump in dumps:
             specs = specs_for(dump, on_error=on_error, tasks=dump.tasks(task_bytes))
-            for batch in run_tasks(specs, transform, workers=workers, pack=pack):
+            for batch in run_tasks(specs, transform, workers=workers, pack=pack, pools=pools):
                 _write(batch, out, summary)
                 if progress:
                     progress(len(batch.items), batch.bytes_done)
