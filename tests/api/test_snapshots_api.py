@@ -137,3 +137,27 @@ def test_traversal_identifiers_never_reach_the_disk(snap) -> None:  # type: igno
         response = client.get(f"/v2/snapshots/{probe}/download", headers=auth(keys.acme))
         assert response.status_code in (400, 404, 422), probe  # 400: a NUL in the path
         assert b"localhost" not in response.content
+
+
+def test_a_registered_file_gone_from_disk_is_not_found_without_a_server_path(snap) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from wikipact.snapshots.registry import register
+
+    client, keys, english, *_ = snap
+    services = client.app.state.services
+    gone = replace(
+        english,
+        identifier=english.identifier[:-8] + "20200101",  # an older dump: the newest stays
+        path="enwiki_namespace_0_20200101.tar.gz",
+        created_at="2020-01-02T00:00:00Z",
+    )
+    register(services.backends.sqlite_path(), gone)
+    root = str(services.snapshots_root)
+    for verb in (client.get, client.head):
+        answer = verb(f"/v2/snapshots/{gone.identifier}/download", headers=auth(keys.acme))
+        assert answer.status_code == 404
+        if verb is client.get:
+            message = answer.json()["message"]
+            assert "not available on this server" in message and root not in message
+            assert "tar.gz" not in message

@@ -14,6 +14,7 @@ another partner is "not found".
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated, Any
 
@@ -26,9 +27,10 @@ from wikipact.access.entitlement import Grant
 from wikipact.api import files
 from wikipact.api.context import Caller, Meter, Services, rate_limited, services
 from wikipact.api.query import ListQuery, apply, apply_one, from_params
-from wikipact.errors import ForbiddenError, NotFoundError
+from wikipact.errors import ForbiddenError, NotFoundError, StoreError
 from wikipact.snapshots import registry
 
+log = logging.getLogger("wikipact.api")
 router = APIRouter(prefix="/v2")
 CHANNEL = {
     "snapshot": "snapshots",
@@ -221,9 +223,23 @@ def _chunk(
 # -- downloads -----------------------------------------------------------------------------
 
 
+def _file_of(svc: Services, snapshot: Any) -> Any:
+    """The registered file on disk. A registry row whose file is missing (or whose stored path
+    is refused) is logged with the details for the operator; the caller is told only that the
+    file is not available, never a path of this server."""
+    try:
+        return registry.snapshot_file(svc.snapshots_root, snapshot)
+    except (NotFoundError, StoreError) as exc:
+        log.error("download of %s: %s", snapshot.identifier, exc)
+        raise NotFoundError(
+            f"the file of {snapshot.identifier} is not available on this server now; "
+            "try again later or ask your contact"
+        ) from None
+
+
 def _kept(svc: Services, snapshot: Any, filename: str) -> files.KeptFile:
     return files.KeptFile(
-        path=registry.snapshot_file(svc.snapshots_root, snapshot),
+        path=_file_of(svc, snapshot),
         size=snapshot.size,
         sha256=snapshot.sha256,
         filename=f"{filename}.tar.gz",
