@@ -24,6 +24,7 @@ import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import msgspec
 
@@ -38,6 +39,9 @@ INVALID = "the access token is not valid"
 
 _REFRESH_SHAPE = re.compile(r"wprt_[A-Za-z0-9_-]{43}")
 _PURPOSE = b"wikipact access token v1"  # the signing key is HMAC(secret, this): its own key
+
+
+T = TypeVar("T", bound=msgspec.Struct)
 
 
 class Claims(msgspec.Struct, frozen=True, array_like=True):
@@ -58,25 +62,50 @@ def claims_for(
 
 def encode(secret: bytes, claims: Claims) -> str:
     """The signed access token of ``claims``."""
-    body = ACCESS_PREFIX + _b64encode(msgspec.json.encode(claims))
-    return f"{body}.{_b64encode(_sign(secret, body))}"
+    return seal(secret, _PURPOSE, ACCESS_PREFIX, claims)
 
 
 def verify(secret: bytes, token: str, *, now: datetime) -> Claims:
     """The claims of a genuine, unexpired token; ``AuthenticationError`` otherwise."""
-    body, dot, signature = token.rpartition(".")
-    shaped = len(token) <= MAX_ACCESS_TOKEN and token.isascii() and dot
-    if not shaped or not body.startswith(ACCESS_PREFIX):
-        raise AuthenticationError(INVALID)
-    if not hmac.compare_digest(_b64encode(_sign(secret, body)), signature):
-        raise AuthenticationError(INVALID)
-    try:
-        claims = msgspec.json.decode(_b64decode(body[len(ACCESS_PREFIX) :]), type=Claims)
-    except (ValueError, msgspec.DecodeError):  # pragma: no cover - signed by us: well formed
-        raise AuthenticationError(INVALID) from None
+    claims = unseal(
+        secret, _PURPOSE, ACCESS_PREFIX, token, Claims, max_length=MAX_ACCESS_TOKEN,
+        invalid=INVALID,
+    )  # fmt: skip
     if now.timestamp() >= claims.expires:
         raise AuthenticationError("the access token has expired")
     return claims
+
+
+def seal(secret: bytes, purpose: bytes, prefix: str, payload: msgspec.Struct) -> str:
+    """``<prefix><payload>.<signature>``, both base64url: ``payload`` as JSON, signed with
+    HMAC-SHA256 under the key derived from ``secret`` for ``purpose`` (each kind of token, the
+    API's access tokens and the portal's sessions, has a key of its own)."""
+    body = prefix + _b64encode(msgspec.json.encode(payload))
+    return f"{body}.{mac(secret, purpose, body)}"
+
+
+def unseal(
+    secret: bytes,
+    purpose: bytes,
+    prefix: str,
+    token: str,
+    payload_type: type[T],
+    *,
+    max_length: int,
+    invalid: str,
+) -> T:
+    """The payload of a genuine ``seal``; ``AuthenticationError(invalid)`` for anything else
+    (too long, not ASCII, another prefix, a signature that does not match)."""
+    body, dot, signature = token.rpartition(".")
+    shaped = len(token) <= max_length and token.isascii() and dot
+    if not shaped or not body.startswith(prefix):
+        raise AuthenticationError(invalid)
+    if not hmac.compare_digest(mac(secret, purpose, body), signature):
+        raise AuthenticationError(invalid)
+    try:
+        return msgspec.json.decode(_b64decode(body[len(prefix) :]), type=payload_type)
+    except (ValueError, msgspec.DecodeError):  # pragma: no cover - signed by us: well formed
+        raise AuthenticationError(invalid) from None
 
 
 def is_access_token(raw: str) -> bool:
@@ -92,24 +121,11 @@ def is_refresh_token(raw: str) -> bool:
     return _REFRESH_SHAPE.fullmatch(raw) is not None
 
 
-def _sign(secret: bytes, body: str) -> bytes:
-    return sign(secret, _PURPOSE, body)
-
-
-def sign(secret: bytes, purpose: bytes, body: str) -> bytes:
-    """HMAC-SHA256 of ``body`` under the key derived from ``secret`` for ``purpose``: each kind
-    of token (access tokens, the portal's sessions) has a key of its own."""
+def mac(secret: bytes, purpose: bytes, text: str) -> str:
+    """HMAC-SHA256 of ``text`` under the key derived from ``secret`` for ``purpose``,
+    base64url."""
     key = hmac.new(secret, purpose, hashlib.sha256).digest()
-    return hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()
-
-
-def b64encode(data: bytes) -> str:
-    """base64url without padding."""
-    return _b64encode(data)
-
-
-def b64decode(text: str) -> bytes:
-    return _b64decode(text)
+    return _b64encode(hmac.new(key, text.encode("ascii"), hashlib.sha256).digest())
 
 
 def _b64encode(data: bytes) -> str:

@@ -507,10 +507,5 @@ def download(
     """The file, streamed and metered exactly as the API's download of it."""
     snapshot = find(services(request), found, identifier)
     headers = (range_, if_range, if_none_match)
-    try:
-        return send_file(request, found.principal, snapshot, snapshot.identifier, headers)
-    except NotFoundError:  # listed, but its file is gone: say so, without the server's paths
-        raise NotFoundError(
-            f"The file of “{snapshot.identifier}” is missing on the server; please tell your "
-            "Wikimedia contact."
-        ) from None
+    # a listed file gone from disk: send_file says so without the server's paths
+    return send_file(request, found.principal, snapshot, snapshot.identifier, headers)
