@@ -66,7 +66,14 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     # Readers retry SQLITE_BUSY themselves at a fine grain (see SQLiteStore._rows).
     conn.execute("PRAGMA busy_timeout=0" if readonly else "PRAGMA busy_timeout=5000")
     if not readonly:
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        # switching a new file to WAL takes its lock without SQLite's busy handler: processes
+        # opening one new database together got "database is locked" here (CI, 1 run in 4)
+        mode = retry_locked(
+            lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone()[0],
+            seconds=5.0,
+            step=0.002,
+            message=f"{path}: the database stayed locked for 5 s while switching to WAL",
+        )
         if mode.lower() != "wal":
             raise StoreError(
                 f"{path}: cannot switch to WAL mode (got {mode}); is it on a network drive?"
