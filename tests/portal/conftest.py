@@ -105,8 +105,11 @@ def site(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield Site(base, db, root, keys, ids)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one test module. Not for the session: Playwright's sync API keeps an asyncio
+    loop running in this thread while it lives, and a test of another folder run after the
+    portal's (``asyncio.run`` in tests/api/test_login.py) would fail under it."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium: apt-get install chromium (or set WIKIPACT_CHROMIUM)")
