@@ -109,3 +109,32 @@ def _write_trace(path: str) -> None:
 
 if _trace:
     atexit.register(_write_trace, _trace)
+
+
+# -- a task's worker killed (a cluster's worker lost) ------------------------------------------
+
+TASK_KILL_ENV = "WIKIPACT_TEST_KILL_TASKS"
+_task_kill_dir = os.environ.get(TASK_KILL_ENV) or None
+
+
+def task_started(key: str) -> None:
+    """A task named ``key`` starts in this worker; no-op unless a test armed a kill for it.
+
+    ``WIKIPACT_TEST_KILL_TASKS=<folder>``: a file of the folder named as the task (``/`` and
+    other separators as ``_``) is the test's order to kill the first worker that starts that
+    task. The worker that removes the file (one only: removal succeeds once) sends itself
+    SIGKILL, as a lost node or the OOM killer would leave it; the task's next attempt finds no
+    file and runs. Only for executors that retry a task whose worker died (Ray): a local pool's
+    worker that died would hang its pool.
+    """
+    if _task_kill_dir is None:
+        return
+    try:
+        os.unlink(os.path.join(_task_kill_dir, task_file_name(key)))
+    except FileNotFoundError:
+        return
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def task_file_name(key: str) -> str:
+    return "".join(c if c.isalnum() or c in "-.@" else "_" for c in key)

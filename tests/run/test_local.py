@@ -12,7 +12,8 @@ from tests.dumps.test_damaged_input import MISSING, Layout
 from wikipact import open_dump
 from wikipact.dumps.reader import Dump, Task
 from wikipact.errors import PageError
-from wikipact.run.local import Batch, WorkerPools, run_tasks, specs_for
+from wikipact.run.executor import LocalExecutor
+from wikipact.run.local import Batch, run_tasks, specs_for
 from wikipact.run.parse import to_json_line
 
 RANGE = 50_000  # 14 ranges of the 1.6 MB enwiki sample
@@ -74,24 +75,24 @@ def test_an_error_before_the_first_page_of_a_range_names_the_page_before(
 def test_pools_kept_across_dumps_give_each_dump_its_own_records(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A run over several dumps starts its workers once (``WorkerPools``), not once per dump,
-    and each dump's batches are those of a run of its own."""
+    """A run over several dumps starts its workers once (one ``LocalExecutor``), not once per
+    dump, and each dump's batches are those of a run of its own."""
     dumps = [open_dump(p) for p in (ENWIKI_PLAIN, MRWIKI_MULTISTREAM, BGWIKI, ENWIKI_PLAIN)]
     tasks = [d.tasks(RANGE) if d.path == ENWIKI_PLAIN else d.tasks() for d in dumps]
     alone = [_batches(d, t, workers=2) for d, t in zip(dumps, tasks, strict=True)]
     started = []
-    real_get = WorkerPools.get
+    real_pool = LocalExecutor.pool
 
-    def get(self: WorkerPools, processes: int, transform: Any) -> Any:
+    def pool(self: LocalExecutor, processes: int, transform: Any = None) -> Any:
         if processes not in self._pools:
             started.append(processes)
-        return real_get(self, processes, transform)
+        return real_pool(self, processes, transform)
 
-    monkeypatch.setattr(WorkerPools, "get", get)
-    with WorkerPools() as pools:
+    monkeypatch.setattr(LocalExecutor, "pool", pool)
+    with LocalExecutor(2) as executor:
         shared = [
-            list(run_tasks(specs_for(d, on_error="stop", tasks=t), to_json_line, workers=2,
-                           pools=pools))
+            list(run_tasks(specs_for(d, on_error="stop", tasks=t), to_json_line,
+                           executor=executor))
             for d, t in zip(dumps, tasks, strict=True)
         ]  # fmt: skip
     assert started == [1, 2]  # ranges only: this process and one worker; whole files: two

@@ -23,11 +23,14 @@ from rich.table import Table
 
 from wikipact.cli.common import (
     DbOption,
+    ExecutorOption,
     OnErrorOption,
     ProjectOption,
+    RayAddressOption,
     WorkersOption,
     check_on_error,
     open_dumps,
+    open_executor,
 )
 from wikipact.cli.progress import stderr
 from wikipact.errors import ConfigError
@@ -39,8 +42,11 @@ if TYPE_CHECKING:
 
 def build_command(
     dumps: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Dump files to build from (default: the store given by --db)."),
+        list[str] | None,
+        typer.Argument(
+            help="Dump files to build from, paths or s3://bucket/key URLs (default: the store "
+            "given by --db)."
+        ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Dataset directory to write.")] = Path(
         "dataset"
@@ -50,7 +56,9 @@ def build_command(
         typer.Option("--recipe", "-r", help="Recipe YAML (default: the built-in recipe)."),
     ] = None,
     db: DbOption = None,
-    workers: WorkersOption = 1,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     on_error: OnErrorOption = "stop",
     project: ProjectOption = None,
     signing_dir: Annotated[
@@ -89,16 +97,17 @@ def build_command(
                 f"no store at {backends.sqlite_path()}: ingest dumps first, or give dump files"
             )
         source = StoreSource(backends.url, [project] if project else None)
-    result = build(
-        source,
-        out,
-        chosen,
-        signing_key=key,
-        workers=workers,
-        on_error=policy,
-        keep_work=keep_work,
-        progress=_step_progress,
-    )
+    with open_executor(executor, workers, ray_address) as runner:
+        result = build(
+            source,
+            out,
+            chosen,
+            signing_key=key,
+            executor=runner,
+            on_error=policy,
+            keep_work=keep_work,
+            progress=_step_progress,
+        )
     _report(result)
 
 

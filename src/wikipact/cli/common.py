@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
     from wikipact.dumps.reader import Dump
+    from wikipact.run.executor import Executor
 
 DbOption = Annotated[
     str | None,
@@ -20,13 +20,35 @@ DbOption = Annotated[
     ),
 ]
 WorkersOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--workers",
         "-w",
         min=1,
-        help="Worker processes (multistream dumps and plain UTF-8 XML are read by the workers "
-        "themselves; other files are split into pages by the main process).",
+        help="Tasks run at once: worker processes with --executor local (default 1; "
+        "multistream dumps and plain UTF-8 XML are read by the workers themselves, other files "
+        "are split into pages by the main process), Ray tasks with --executor ray (default: "
+        "the cluster's CPUs).",
+        show_default=False,
+    ),
+]
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help="Where tasks run: 'local' (processes of this machine) or 'ray' (a Ray cluster; "
+        "pip install 'wikipact[ray]'; see docs/deploy.md).",
+        case_sensitive=False,
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="With --executor ray: 'auto' joins the cluster this machine is part of (ray start), "
+        "'ray://HOST:10001' a remote one; without it a Ray instance runs on this machine for "
+        "the command.",
+        show_default=False,
     ),
 ]
 TaskBytesOption = Annotated[
@@ -67,7 +89,15 @@ def check_on_error(value: str) -> str:
     return value
 
 
-def open_dumps(paths: list[Path], project: str | None) -> list[Dump]:
+def open_executor(name: str, workers: int | None, address: str | None) -> Executor:
+    """The executor of ``--executor``, ``--workers`` and ``--ray-address`` (the caller closes
+    it: ``with open_executor(...) as executor``)."""
+    from wikipact.run.executor import open_executor as make
+
+    return make(name, workers=workers, address=address)
+
+
+def open_dumps(paths: list[str], project: str | None) -> list[Dump]:
     """Open dump files, telling the user what the reader decided about them (a <siteinfo>
     that names the wrong wiki, for one)."""
     from wikipact.cli.progress import stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,12 +11,15 @@ from rich.table import Table
 from wikipact.backends import open_backends
 from wikipact.cli.common import (
     DbOption,
+    ExecutorOption,
     OnErrorOption,
     ProjectOption,
+    RayAddressOption,
     TaskBytesOption,
     WorkersOption,
     check_on_error,
     open_dumps,
+    open_executor,
 )
 from wikipact.cli.progress import progress_bar, stderr
 from wikipact.run.ingest import IngestOptions, IngestSummary, ingest
@@ -25,10 +27,15 @@ from wikipact.run.ingest import IngestOptions, IngestSummary, ingest
 
 def ingest_command(
     dumps: Annotated[
-        list[Path], typer.Argument(help="Dump files (.xml, .bz2, .gz, .xz, .zst, .7z).")
+        list[str],
+        typer.Argument(
+            help="Dump files (.xml, .bz2, .gz, .xz, .zst, .7z): paths or s3://bucket/key URLs."
+        ),
     ],
     db: DbOption = None,
-    workers: WorkersOption = 1,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the last interrupted run over these files.")
     ] = False,
@@ -44,7 +51,7 @@ def ingest_command(
 ) -> None:
     """Ingest dumps into the article store; rerunning a dump changes nothing."""
     options = IngestOptions(
-        workers=workers,
+        workers=workers or 1,
         on_error=check_on_error(on_error),
         resume=resume,
         project=project,
@@ -57,8 +64,11 @@ def ingest_command(
     opened = open_dumps(dumps, project)
     total = sum(d.size for d in opened)
     try:
-        with progress_bar("ingest", total) as update:
-            summary = ingest(dumps, store, options, progress=update, dumps=opened)
+        with (
+            open_executor(executor, workers, ray_address) as runner,
+            progress_bar("ingest", total) as update,
+        ):
+            summary = ingest(dumps, store, options, progress=update, dumps=opened, executor=runner)
     finally:
         store.close()
     _print_summary(summary, url)

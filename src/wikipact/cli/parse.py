@@ -12,23 +12,30 @@ import typer
 from rich.console import Console
 
 from wikipact.cli.common import (
+    ExecutorOption,
     OnErrorOption,
     ProjectOption,
+    RayAddressOption,
     TaskBytesOption,
     WorkersOption,
     check_on_error,
     open_dumps,
+    open_executor,
 )
 from wikipact.cli.progress import progress_bar, stderr
 from wikipact.run.parse import ParseSummary, fsync_replace, parse_to_jsonl
 
 
 def parse_command(
-    dumps: Annotated[list[Path], typer.Argument(help="Dump files to read.")],
+    dumps: Annotated[
+        list[str], typer.Argument(help="Dump files to read: paths or s3://bucket/key URLs.")
+    ],
     output: Annotated[
         str, typer.Option("--output", "-o", help="JSON-lines file to write, or '-' for stdout.")
     ] = "-",
-    workers: WorkersOption = 1,
+    workers: WorkersOption = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     namespace: Annotated[
         list[int] | None,
         typer.Option("--namespace", "-n", help="Keep only these namespaces (repeatable)."),
@@ -42,12 +49,13 @@ def parse_command(
     total = sum(d.size for d in opened)
     namespaces = set(namespace) if namespace else None
     policy = check_on_error(on_error)
+    runner = open_executor(executor, workers, ray_address)
     if output == "-":
-        with progress_bar("parse", total) as update:
+        with runner, progress_bar("parse", total) as update:
             summary = parse_to_jsonl(
                 opened,
                 sys.stdout.buffer,
-                workers=workers,
+                executor=runner,
                 namespaces=namespaces,
                 on_error=policy,
                 progress=update,
@@ -60,13 +68,14 @@ def parse_command(
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with (
+                runner,
                 os.fdopen(fd, "wb", buffering=1 << 20) as fh,
                 progress_bar("parse", total) as update,
             ):
                 summary = parse_to_jsonl(
                     opened,
                     fh,
-                    workers=workers,
+                    executor=runner,
                     namespaces=namespaces,
                     on_error=policy,
                     progress=update,

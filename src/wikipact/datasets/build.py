@@ -48,6 +48,7 @@ from wikipact.datasets.stage import StageConfig, Staged, decode_record
 from wikipact.datasets.stats import BuildStats
 from wikipact.datasets.tokens import load_tokenizer
 from wikipact.errors import ConfigError, DumpError
+from wikipact.run.executor import Executor, executor_for
 from wikipact.run.parse import fsync_replace
 
 WORK_DIR = ".wikipact-build"
@@ -81,8 +82,11 @@ def build(
     on_error: str = "stop",
     keep_work: bool = False,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> BuildResult:
-    """Build the dataset of ``source`` under ``recipe`` into ``out`` (see the module docstring)."""
+    """Build the dataset of ``source`` under ``recipe`` into ``out`` (see the module docstring).
+
+    ``executor``: where the tasks run (default: ``workers`` processes of this machine)."""
     progress = progress or _no_progress
     tokenizer = load_tokenizer(recipe.tokenizer)  # fail before any work if it cannot load
     work = out / WORK_DIR
@@ -94,7 +98,8 @@ def build(
     _prepare(out, work, fingerprint)
     checksums.save()
 
-    errors = _stage(source, work, recipe, workers, on_error, progress)
+    with executor_for(executor, workers) as runner:
+        errors = _stage(source, work, recipe, runner, on_error, progress)
     verdict = _dedup(work, recipe, progress)
     stats = BuildStats(
         recipe=recipe,
@@ -218,7 +223,12 @@ def _stage_name(index: int) -> str:
 
 
 def _stage(
-    source: Source, work: Path, recipe: Recipe, workers: int, on_error: str, progress: Progress
+    source: Source,
+    work: Path,
+    recipe: Recipe,
+    executor: Executor,
+    on_error: str,
+    progress: Progress,
 ) -> list[DumpError]:
     keys = source.task_keys()
     index_of = {key: i for i, key in enumerate(keys)}
@@ -230,7 +240,7 @@ def _stage(
     open_files: dict[str, tuple[Path, Any, Any]] = {}
     with progress("stage", total, unit) as update:
         try:
-            for output in source.run(StageConfig(recipe), done, workers, on_error):
+            for output in source.run(StageConfig(recipe), done, executor, on_error):
                 path, fh, writer = open_files.get(output.key) or _open_stage(
                     stage, index_of, output.key
                 )

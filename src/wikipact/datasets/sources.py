@@ -1,8 +1,8 @@
 """Where a build's articles come from: dump files (parsed on the way) or a wikipact store.
 
 A source names its inputs (for the manifest and the build's fingerprint), splits the work into
-tasks with stable keys, and runs them, in task order, through the per-page step on ``workers``
-processes. Dump tasks are the reader's own (groups of bz2 streams, byte ranges of a plain UTF-8
+tasks with stable keys, and runs them, in task order, through the per-page step on an
+executor (``run/executor.py``: processes of this machine, or a Ray cluster). Dump tasks are the reader's own (groups of bz2 streams, byte ranges of a plain UTF-8
 file, or a whole file); store tasks are runs of ``STORE_CHUNK`` pages of one project in page-id
 order.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import multiprocessing
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -24,7 +23,8 @@ from wikipact.datasets.stage import StageConfig, Staged, stage_article, stage_pa
 from wikipact.datasets.stats import InputInfo
 from wikipact.dumps.reader import Dump, Task
 from wikipact.errors import DumpError
-from wikipact.run.local import WorkerPools, run_tasks, specs_for
+from wikipact.run.executor import Executor, map_ordered
+from wikipact.run.local import run_tasks, specs_for
 
 STORE_CHUNK = 1000
 _DUMP_DATE = re.compile(r"(?<!\d)(\d{8})(?!\d)")
@@ -55,7 +55,7 @@ class Source(Protocol):
         ...
 
     def run(
-        self, config: StageConfig, skip: set[str], workers: int, on_error: str
+        self, config: StageConfig, skip: set[str], executor: Executor, on_error: str
     ) -> Iterator[TaskOutput]: ...
 
 
@@ -96,22 +96,21 @@ class DumpSource:
         return sum(d.size for d in self.dumps), "bytes"
 
     def run(
-        self, config: StageConfig, skip: set[str], workers: int, on_error: str
+        self, config: StageConfig, skip: set[str], executor: Executor, on_error: str
     ) -> Iterator[TaskOutput]:
         transform = functools.partial(stage_page, config=config)
-        with WorkerPools() as pools:  # started once for every dump, not once per dump
-            for dump in self.dumps:
-                tasks = [t for t in self._tasks(dump) if t.key not in skip]
-                specs = specs_for(dump, on_error=on_error, tasks=tasks)
-                for batch in run_tasks(specs, transform, workers=workers, pools=pools):
-                    yield TaskOutput(
-                        key=batch.task_key,
-                        items=batch.items,
-                        finished=batch.finished,
-                        bytes_done=batch.bytes_done,
-                        errors=batch.errors,
-                        fatal=batch.fatal,
-                    )
+        for dump in self.dumps:
+            tasks = [t for t in self._tasks(dump) if t.key not in skip]
+            specs = specs_for(dump, on_error=on_error, tasks=tasks)
+            for batch in run_tasks(specs, transform, executor=executor):
+                yield TaskOutput(
+                    key=batch.task_key,
+                    items=batch.items,
+                    finished=batch.finished,
+                    bytes_done=batch.bytes_done,
+                    errors=batch.errors,
+                    fatal=batch.fatal,
+                )
 
 
 class StoreSource:
@@ -161,18 +160,12 @@ class StoreSource:
         return len(self._chunks), "tasks"
 
     def run(
-        self, config: StageConfig, skip: set[str], workers: int, on_error: str
+        self, config: StageConfig, skip: set[str], executor: Executor, on_error: str
     ) -> Iterator[TaskOutput]:
         jobs = [
             (self.url, c, config, self.as_of) for c in self._chunks if _chunk_key(*c) not in skip
         ]
-        if workers <= 1:
-            for job in jobs:
-                yield _stage_store_chunk(job)
-            return
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(processes=workers) as pool:
-            yield from pool.imap(_stage_store_chunk, jobs)
+        yield from map_ordered(executor, _stage_store_chunk, jobs)
 
 
 def _chunk_key(project: str, first: int, last: int) -> str:

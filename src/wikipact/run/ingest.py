@@ -21,7 +21,8 @@ from wikipact.dumps.reader import Dump, open_dump
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
 from wikipact.model.raw import RawPage, SiteInfo
-from wikipact.run.local import Batch, WorkerPools, run_tasks, specs_for
+from wikipact.run.executor import Executor, executor_for
+from wikipact.run.local import Batch, run_tasks, specs_for
 from wikipact.store.base import ApplyResult, ArticleStore, Checkpoint
 from wikipact.wikitext.parse import parse_article
 
@@ -95,8 +96,12 @@ def ingest(
     *,
     progress: ProgressCallback | None = None,
     dumps: list[Dump] | None = None,
+    executor: Executor | None = None,
 ) -> IngestSummary:
-    """Ingest every dump in ``paths`` into ``store`` and return what happened."""
+    """Ingest every dump in ``paths`` into ``store`` and return what happened.
+
+    ``executor``: where the dumps are read and parsed (default: ``options.workers`` processes
+    of this machine); the pages are stored by this process, task by task, in order."""
     started = time.monotonic()
     dumps = dumps or [open_dump(p, project=options.project) for p in paths]
     keys = [input_key(d.path) for d in dumps]
@@ -114,7 +119,8 @@ def ingest(
     summary.run_id = run.run_id
     seen: dict[str, set[int]] = {}
     try:
-        with WorkerPools() as pools:  # started once for every dump, not once per dump
+        # one executor (a local one's processes) for every dump, not one per dump
+        with executor_for(executor, options.workers) as runner:
             for dump in dumps:
                 store.put_site(dump.site)
                 # Checkpoints are keyed by task. A plain UTF-8 file that an older version
@@ -129,7 +135,7 @@ def ingest(
                 summary.resumed_tasks += len(skipped)
                 if progress and skipped:
                     progress(0, sum(t.size for t in skipped))
-                for batch in run_tasks(specs, to_store_item, workers=options.workers, pools=pools):
+                for batch in run_tasks(specs, to_store_item, executor=runner):
                     _store_batch(batch, store, run.run_id, dump, summary, seen)
                     if progress:
                         progress(len(batch.items), batch.bytes_done)

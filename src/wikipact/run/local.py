@@ -6,8 +6,9 @@ applies a transform (build the article, encode JSON ...) and sends back the resu
 tasks (other dumps without an index) are split into pages in this process, in batches, and the
 pages are sent to the workers to transform. Results come back in task order whatever the number
 of workers, so outputs are identical for 1 and N workers. At most ``2 × workers`` tasks are in
-flight, which bounds memory. A run over several dumps keeps its worker processes from one dump
-to the next (``WorkerPools``).
+flight, which bounds memory. Tasks run on an executor (``run/executor.py``): worker processes
+of this machine (``LocalExecutor``, kept from one dump to the next of a run) or a Ray cluster
+(``RayExecutor``); the results, their order and so the outputs are the same on both.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from dataclasses import dataclass, field
 from importlib.machinery import ModuleSpec
 from typing import Any
 
+from wikipact import crashpoints
 from wikipact.dumps.containers import ReadPosition, open_file
 from wikipact.dumps.reader import Dump, Task, name_last_good_page
 from wikipact.errors import DumpError
 from wikipact.model.raw import RawPage, SiteInfo
+from wikipact.run.executor import Executor, Job, LocalExecutor
 
 Transform = Callable[[RawPage, SiteInfo], Any]
 Pack = Callable[["Batch"], "Batch"]
+Submit = Callable[[Callable[[Any], Any], Any], Job]  # run fn(arg) as a task
 SEQUENTIAL_BATCH = 500  # pages per batch when reading a whole file in this process
 
 
@@ -108,6 +112,7 @@ def _dump_for(spec: TaskSpec) -> Dump:
 
 def run_span_task(spec: TaskSpec, transform: Transform) -> Batch:
     """Run one multistream task to the end (in a worker process or inline)."""
+    crashpoints.task_started(spec.task.key)
     dump = _dump_for(spec)
     errors: list[DumpError] = []
     items: list[Any] = []
@@ -150,11 +155,11 @@ PARALLEL_CHUNK_BYTES = 2 << 20  # wikitext per chunk sent to a worker when readi
 
 
 def run_sequential_task(
-    spec: TaskSpec, transform: Transform, pool: Any = None, workers: int = 1
+    spec: TaskSpec, transform: Transform, submit: Submit | None = None, workers: int = 1
 ) -> Iterator[Batch]:
     """Read a whole file in this process, in batches, skipping pages a previous run stored.
 
-    With a ``pool``, this process only splits the XML into pages; the transform (parsing the
+    With ``submit``, this process only splits the XML into pages; the transform (parsing the
     wikitext, building the record) runs in the workers on chunks of pages, in order.
     """
     dump = _dump_for(spec)
@@ -205,7 +210,7 @@ def run_sequential_task(
             last = page.label
             if pages <= spec.skip_pages:
                 continue
-            if pool is None:
+            if submit is None:
                 items.append(transform(page, spec.site))
                 if len(items) >= SEQUENTIAL_BATCH:
                     yield batch(items, pages, position.compressed_offset, _take(errors), False)
@@ -214,7 +219,7 @@ def run_sequential_task(
             chunk.append(page)
             chunk_bytes += len(page.latest.text)
             if chunk_bytes >= PARALLEL_CHUNK_BYTES or len(chunk) >= SEQUENTIAL_BATCH:
-                job = pool.apply_async(_transform_pages, ((chunk, spec.site, transform),))
+                job = submit(_transform_pages, (chunk, spec.site, transform))
                 in_flight.append((job, pages, position.compressed_offset, _take(errors)))
                 chunk, chunk_bytes = [], 0
                 yield from drain(workers * 2)
@@ -280,40 +285,23 @@ def _spawn_without_main(transform: Transform) -> Iterator[None]:
         main.__spec__ = None
 
 
-class WorkerPools:
-    """Worker processes kept for a whole run over several dumps (``run_tasks``'s ``pools``).
+def start_pool(processes: int, transform: Callable[..., Any] | None = None) -> Any:
+    """A pool of ``processes`` spawned workers that leave Ctrl-C to this process.
 
     A spawned worker imports the transform's modules before its first task (~0.3 s of CPU, more
-    than a small dump costs to parse): started once per dump, a run over the shared corpus's 97
-    files with two workers spent more time starting them than parsing (ingest: 27 s, against
-    16 s for one process; measured). Pools are made when first needed, one per size (a run
-    over only span tasks uses one process fewer: this process is one of the workers), and
-    terminated by ``close``, as a pool of one ``run_tasks`` call is when its last batch is out.
-    Used as a context manager.
+    than a small dump costs to parse): ``LocalExecutor`` keeps its pools for a whole run over
+    several dumps (started once per dump, a run over the shared corpus's 97 files with two
+    workers spent more time starting them than parsing: ingest 27 s, against 16 s for one
+    process; measured).
     """
+    context = multiprocessing.get_context("spawn")
+    with _spawn_without_main(transform) if transform is not None else _nothing():
+        return context.Pool(processes=processes, initializer=_ignore_sigint)
 
-    def __init__(self) -> None:
-        self._pools: dict[int, Any] = {}
 
-    def get(self, processes: int, transform: Transform) -> Any:
-        pool = self._pools.get(processes)
-        if pool is None:
-            context = multiprocessing.get_context("spawn")
-            with _spawn_without_main(transform):
-                pool = context.Pool(processes=processes, initializer=_ignore_sigint)
-            self._pools[processes] = pool
-        return pool
-
-    def close(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            pool.terminate()
-
-    def __enter__(self) -> WorkerPools:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 def run_tasks(
@@ -322,9 +310,9 @@ def run_tasks(
     *,
     workers: int = 1,
     pack: Pack | None = None,
-    pools: WorkerPools | None = None,
+    executor: Executor | None = None,
 ) -> Iterator[Batch]:
-    """Batches of every task, in task order, the work spread over ``workers`` processes.
+    """Batches of every task, in task order, the work spread over ``executor``'s workers.
 
     Span tasks (multistream streams, plain ranges) run whole in the workers; whole-file tasks
     are split into pages here and their pages are transformed in the workers.
@@ -332,17 +320,19 @@ def run_tasks(
     ``pack`` runs in a worker process on each span task's batch before it is sent back: it
     may move a bulky payload out of ``items`` into a file named by ``Batch.spill`` (a pipe
     costs the receiving process more CPU than a file it copies in the kernel). Batches this
-    process runs itself are not packed.
+    process runs itself are not packed, nor are those of an executor whose workers may be on
+    other machines (their files would not be here): those come back whole.
 
-    ``pools``: worker processes to use and keep (the caller closes them, after its last dump;
-    every call must then get the same ``transform``). Without, the workers are started for
-    this call and stopped when its last batch is out (or the caller stops early).
+    ``executor``: where tasks run; the caller keeps it across calls (a local one's processes
+    serve every dump of a run; every call must then get the same ``transform``) and closes
+    it. Without, ``workers`` local processes are started for this call and stopped when its
+    last batch is out (or the caller stops early).
     """
-    if pools is not None:
-        yield from _name_pages_before(_batches(specs, transform, workers, pack, pools))
+    if executor is not None:
+        yield from _name_pages_before(_batches(specs, transform, pack, executor))
         return
-    with WorkerPools() as own:
-        yield from _name_pages_before(_batches(specs, transform, workers, pack, own))
+    with LocalExecutor(workers) as own:
+        yield from _name_pages_before(_batches(specs, transform, pack, own))
 
 
 def _name_pages_before(batches: Iterator[Batch]) -> Iterator[Batch]:
@@ -360,13 +350,10 @@ def _name_pages_before(batches: Iterator[Batch]) -> Iterator[Batch]:
 
 
 def _batches(
-    specs: list[TaskSpec],
-    transform: Transform,
-    workers: int,
-    pack: Pack | None,
-    pools: WorkerPools,
+    specs: list[TaskSpec], transform: Transform, pack: Pack | None, executor: Executor
 ) -> Iterator[Batch]:
-    if workers <= 1 or not specs:
+    workers = executor.workers
+    if not specs or (workers <= 1 and executor.runs_tasks_here):
         for spec in specs:
             if spec.task.spans is None:
                 yield from run_sequential_task(spec, transform)
@@ -378,9 +365,12 @@ def _batches(
     # saves starting one more interpreter and sending its results back through a pipe; with
     # tasks of equal size the work stays balanced. Whole-file tasks need this process to split
     # the XML, so the pool then has all ``workers`` processes.
-    shares = all(spec.task.spans is not None for spec in specs)
-    pool = pools.get(workers - 1 if shares else workers, transform)
-    pending: deque[Any] = deque()  # pool jobs, and specs this process runs at their turn
+    # On another executor (Ray), every task goes to it and nothing is packed.
+    shares = executor.runs_tasks_here and all(spec.task.spans is not None for spec in specs)
+    run_task = _task_submitter(executor, workers - 1 if shares else workers, transform)
+    if not executor.runs_tasks_here:
+        pack = None
+    pending: deque[Any] = deque()  # jobs, and specs this process runs at their turn
     span_specs = enumerate([s for s in specs if s.task.spans is not None])
 
     def submit() -> None:
@@ -390,14 +380,23 @@ def _batches(
         if shares and index % workers == 0:
             pending.append(spec)
         else:
-            pending.append(pool.apply_async(_run_span_task_packed, ((spec, transform, pack),)))
+            pending.append(run_task(_run_span_task_packed, (spec, transform, pack)))
 
     for _ in range(workers * 2):
         submit()
     for spec in specs:
         if spec.task.spans is None:
-            yield from run_sequential_task(spec, transform, pool, workers)
+            yield from run_sequential_task(spec, transform, run_task, workers)
             continue
         head = pending.popleft()
         submit()
         yield run_span_task(head, transform) if isinstance(head, TaskSpec) else head.get()
+
+
+def _task_submitter(executor: Executor, processes: int, transform: Transform) -> Submit:
+    """``submit(fn, arg)`` on the executor; on a local one, to a pool of ``processes`` (one
+    fewer than the workers when this process runs a share of the tasks)."""
+    if isinstance(executor, LocalExecutor):
+        pool = executor.pool(processes, transform)
+        return lambda fn, arg: pool.apply_async(fn, (arg,))  # type: ignore[no-any-return]
+    return executor.submit

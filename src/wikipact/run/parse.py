@@ -17,7 +17,8 @@ from wikipact.dumps.reader import Dump
 from wikipact.errors import DumpError
 from wikipact.model.codec import to_json
 from wikipact.model.raw import RawPage, SiteInfo
-from wikipact.run.local import Batch, WorkerPools, run_tasks, specs_for
+from wikipact.run.executor import Executor, executor_for
+from wikipact.run.local import Batch, run_tasks, specs_for
 from wikipact.wikitext.parse import parse_article
 
 
@@ -55,6 +56,7 @@ def parse_to_jsonl(
     progress: Callable[[int, int], None] | None = None,
     task_bytes: int | None = None,
     spill_dir: str | None = None,
+    executor: Executor | None = None,
 ) -> ParseSummary:
     """Write one article record per page of every dump to ``out``; returns counts and errors.
 
@@ -63,14 +65,17 @@ def parse_to_jsonl(
 
     With several workers, each worker writes its records to a file in a temporary folder of
     ``spill_dir`` (the system's temporary folder by default; best on the file system of
-    ``out``), which is copied into ``out`` in task order and removed.
+    ``out``), which is copied into ``out`` in task order and removed. ``executor``: where the
+    tasks run (default: ``workers`` processes of this machine).
     """
+    local = executor is None or executor.runs_tasks_here
     spill_folder = (
         tempfile.TemporaryDirectory(prefix=".wikipact-parse-", dir=spill_dir)
-        if workers > 1
+        if local and (executor.workers if executor else workers) > 1
         else contextlib.nullcontext(None)
     )
-    with spill_folder as spill, WorkerPools() as pools:  # one pool for every dump
+    # one executor (a local one's processes) for every dump
+    with spill_folder as spill, executor_for(executor, workers) as runner:
         summary = ParseSummary()
         transform = functools.partial(
             to_json_line, namespaces=frozenset(namespaces) if namespaces else None
@@ -78,7 +83,7 @@ def parse_to_jsonl(
         pack = functools.partial(spill_lines, directory=spill) if spill else None
         for dump in dumps:
             specs = specs_for(dump, on_error=on_error, tasks=dump.tasks(task_bytes))
-            for batch in run_tasks(specs, transform, workers=workers, pack=pack, pools=pools):
+            for batch in run_tasks(specs, transform, pack=pack, executor=runner):
                 _write(batch, out, summary)
                 if progress:
                     progress(len(batch.items), batch.bytes_done)
