@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import msgspec
 
+from wikipact.model.pickling import keep_defaults
+
 SCHEMA_VERSION = "1.2"  # 1.2: version.verification
 
 CC_BY_SA_4 = "CC-BY-SA-4.0"
@@ -268,3 +270,6 @@ LICENSES: dict[str, License] = {
         url="https://creativecommons.org/licenses/by-sa/4.0/",
     ),
 }
+
+
+keep_defaults(list(globals().values()))  # pickled records encode as before (model/pickling.py)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from wikipact.model.pickling import keep_defaults
 from wikipact.model.project import article_url, language_of, server_from_base, server_of
 
 __all__ = ["Contributor", "Namespace", "RawPage", "RawRevision", "SiteInfo", "SourceRef"]
@@ -111,3 +112,6 @@ class RawPage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     @property
     def label(self) -> str:
         return f"{self.title!r} (id {self.identifier})"
+
+
+keep_defaults(list(globals().values()))  # pickled records encode as before (model/pickling.py)
