@@ -86,3 +86,35 @@ def postgres_server():  # type: ignore[no-untyped-def]
 def postgres_url(postgres_server) -> str:  # type: ignore[no-untyped-def]
     """A new, empty PostgreSQL database."""
     return postgres_server.database()
+
+
+@pytest.fixture(scope="session")
+def s3_server():  # type: ignore[no-untyped-def]
+    """An S3-compatible server (moto, tests/s3.py) with the AWS_* variables pointing at it for
+    the session; skipped, saying why, without moto or s3fs."""
+    from tests import s3
+
+    reason = s3.unavailable()
+    if reason:
+        pytest.skip(reason)
+    with s3.server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server) -> str:  # type: ignore[no-untyped-def]
+    """A new, empty bucket: its URL, ``s3://wikipact-test-<random>``."""
+    return s3_server.bucket()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory, s3_server):  # type: ignore[no-untyped-def]
+    """A local Ray instance (``ray.init(num_cpus=2)``, tests/ray_cluster.py) for the session,
+    its workers pointed at the S3 test server; skipped, saying why, without Ray."""
+    from tests import ray_cluster
+
+    reason = ray_cluster.unavailable()
+    if reason:
+        pytest.skip(reason)
+    with ray_cluster.cluster(tmp_path_factory.mktemp("ray-kill")) as cluster:
+        yield cluster

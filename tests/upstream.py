@@ -105,6 +105,10 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
         "tests/portal/test_signing_in.py::test_a_post_without_its_csrf_token_is_refused",
     ),
     "markdown-it-py": ("tests/portal/test_card_markdown.py",),
+    # object storage (storage/): fsspec's files and caches, s3fs on a real S3-compatible server
+    "fsspec": ("tests/storage/test_storage.py", "tests/dumps/test_remote_dumps.py"),
+    "s3fs": ("tests/storage/test_storage.py", "tests/dumps/test_remote_dumps.py"),
+    "ray": ("tests/run/test_ray_executor.py", "tests/datasets/test_build_cluster.py"),
 }
 
 # declared, and not exercised by an upstream test: why

@@ -48,9 +48,23 @@ def build_command(
             "given by --db)."
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset directory to write.")] = Path(
-        "dataset"
-    ),
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Dataset directory to write, or an s3://bucket/prefix URL to publish it to.",
+        ),
+    ] = "dataset",
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--work-dir",
+            help="With an s3:// --out: the local folder the dataset is built in before it is "
+            "published (default: one per URL in the user's cache directory).",
+            show_default=False,
+        ),
+    ] = None,
     recipe: Annotated[
         Path | None,
         typer.Option("--recipe", "-r", help="Recipe YAML (default: the built-in recipe)."),
@@ -79,6 +93,8 @@ def build_command(
     chosen = load_recipe(recipe)
     key = load_signing_key(signing_dir)  # before any work: a build must be signable
     policy = check_on_error(on_error)
+    if work_dir is not None and "://" not in out:
+        raise ConfigError("--work-dir is for an s3:// --out (a local --out is built in place)")
     source: Source
     if dumps:
         if db:
@@ -107,6 +123,7 @@ def build_command(
             on_error=policy,
             keep_work=keep_work,
             progress=_step_progress,
+            work_dir=work_dir,
         )
     _report(result)
 

@@ -37,7 +37,7 @@ ExecutorOption = Annotated[
     typer.Option(
         "--executor",
         help="Where tasks run: 'local' (processes of this machine) or 'ray' (a Ray cluster; "
-        "pip install 'wikipact[ray]'; see docs/deploy.md).",
+        "pip install 'wikipact\\[ray]'; see docs/deploy.md).",
         case_sensitive=False,
     ),
 ]

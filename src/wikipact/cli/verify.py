@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,7 +17,9 @@ console = Console(soft_wrap=True, highlight=False)
 
 
 def verify_command(
-    directory: Annotated[Path, typer.Argument(help="The dataset's root folder.")],
+    directory: Annotated[
+        str, typer.Argument(help="The dataset's root folder, or its s3://bucket/prefix URL.")
+    ],
     public_key: Annotated[
         str | None,
         typer.Option(

@@ -7,8 +7,9 @@ Steps, each resumable and each skipped when its output already exists:
    tokenise, fingerprint); its results are written to ``.wikipact-build/stage/NNNNNN.zst`` (temp
    + fsync + rename, so the file's existence marks the task done; ``stage/tasks.json`` records
    which task each number is);
-2. **dedup** — the fingerprints of every kept page are compared (``dedup.py``); the verdict is
-   saved as ``dedup.msgpack``;
+2. **dedup** — the fingerprints of every kept page are compared, in stages of tasks whose files
+   go to ``.wikipact-build/dedup/`` (``dedup_sharded.py``: no process holds them all; the
+   verdict is ``dedup.py``'s); the verdict is saved as ``dedup.msgpack``;
 3. **write** — staged records, in task order, minus the dropped ones, go to their split's
    shards (``sinks.py``), with ``exclusions.jsonl`` and ``dedup-clusters.jsonl``;
 4. **card and manifest** — ``README.md`` with plots, then ``manifest.json`` and its Ed25519
@@ -35,10 +36,11 @@ from typing import Any
 import msgspec
 import zstandard
 
-from wikipact import crashpoints
+from wikipact import crashpoints, storage
 from wikipact.datasets import manifest
 from wikipact.datasets.arrow import record_schema
-from wikipact.datasets.dedup import Candidate, Cluster, DedupResult, deduplicate
+from wikipact.datasets.dedup import Cluster, DedupResult
+from wikipact.datasets.dedup_sharded import deduplicate_sharded
 from wikipact.datasets.recipe import Recipe
 from wikipact.datasets.signing import write_atomic
 from wikipact.datasets.sinks import FOLDERS, Shard, ShardWriter, remove_temp_files
@@ -62,7 +64,7 @@ Progress = Callable[[str, int | None, str], AbstractContextManager[Callable[[int
 @dataclass
 class BuildResult:
     status: str  # "built" | "up_to_date"
-    out: Path
+    out: Path | str  # the URL of a dataset published to object storage
     stats: BuildStats | None
     errors: list[DumpError]
     fingerprint: str
@@ -74,7 +76,7 @@ def _no_progress(step: str, total: int | None, unit: str) -> AbstractContextMana
 
 def build(
     source: Source,
-    out: Path,
+    out: Path | str,
     recipe: Recipe,
     *,
     signing_key: Any,
@@ -83,10 +85,36 @@ def build(
     keep_work: bool = False,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    work_dir: Path | None = None,
 ) -> BuildResult:
     """Build the dataset of ``source`` under ``recipe`` into ``out`` (see the module docstring).
 
-    ``executor``: where the tasks run (default: ``workers`` processes of this machine)."""
+    ``executor``: where the tasks run (default: ``workers`` processes of this machine).
+    ``out`` may be an object storage URL (``s3://bucket/prefix``): the dataset is built in
+    ``work_dir`` (default: ``publish.staging_folder(out)``) and then published there, objects
+    first, manifest last (``datasets/publish.py``)."""
+    if storage.is_url(out):
+        from wikipact.datasets.publish import publish_dataset, staging_folder
+
+        url = str(out)
+        local = Path(work_dir) if work_dir is not None else staging_folder(url)
+        result = build(
+            source,
+            local,
+            recipe,
+            signing_key=signing_key,
+            workers=workers,
+            on_error=on_error,
+            keep_work=keep_work,
+            progress=progress,
+            executor=executor,
+        )
+        with (progress or _no_progress)("publish", None, "files") as update:
+            done = publish_dataset(local, url)
+            update(len(done.uploaded), 0)
+        result.out = url
+        return result
+    out = Path(out)
     progress = progress or _no_progress
     tokenizer = load_tokenizer(recipe.tokenizer)  # fail before any work if it cannot load
     work = out / WORK_DIR
@@ -100,7 +128,7 @@ def build(
 
     with executor_for(executor, workers) as runner:
         errors = _stage(source, work, recipe, runner, on_error, progress)
-    verdict = _dedup(work, recipe, progress)
+        verdict = _dedup(work, recipe, progress, runner)
     stats = BuildStats(
         recipe=recipe,
         tokenizer=tokenizer.name,
@@ -148,13 +176,27 @@ class _Checksums:
             self.known = {}
         self.changed = False
 
-    def __call__(self, file: Path) -> str:
+    def __call__(self, file: Path | str) -> str:
+        if storage.is_url(file):  # an object: known by its identity (size and ETag)
+            return self._remote(str(file))
+        file = Path(file)
         stat = file.stat()
         seen = self.known.get(file.name)
         if seen is not None and seen[:2] == [stat.st_size, stat.st_mtime_ns]:
             return str(seen[2])
         digest = manifest.sha256_file(file)
         self.known[file.name] = [stat.st_size, stat.st_mtime_ns, digest]
+        self.changed = True
+        return digest
+
+    def _remote(self, url: str) -> str:
+        identity = storage.identity(url)
+        name = storage.name_of(url)
+        seen = self.known.get(name)
+        if seen is not None and seen[:1] == [identity]:
+            return str(seen[-1])
+        digest = storage.sha256(url)
+        self.known[name] = [identity, digest]
         self.changed = True
         return digest
 
@@ -204,7 +246,7 @@ def _mark_complete(work: Path, fingerprint: str, keep_work: bool) -> None:
 
 def _clear_stage(work: Path) -> None:
     """Remove the staged records and the state that refers to them."""
-    for name in ("stage", "dedup.msgpack", "written.pickle"):
+    for name in ("stage", "dedup", "dedup.msgpack", "written.pickle"):
         path = work / name
         if path.is_dir():
             shutil.rmtree(path)
@@ -312,28 +354,22 @@ class _Verdict(msgspec.Struct, frozen=True):
     clusters: list[tuple[str, str, list[str], float | None]]
 
 
-def _dedup(work: Path, recipe: Recipe, progress: Progress) -> DedupResult:
+def _dedup(work: Path, recipe: Recipe, progress: Progress, executor: Executor) -> DedupResult:
+    """The verdict of deduplication, in stages of tasks on the executor (``dedup_sharded``):
+    no process holds every signature; the verdict is the single-step ``deduplicate``'s."""
     path = work / "dedup.msgpack"
     if path.exists():
         saved = msgspec.msgpack.decode(path.read_bytes(), type=_Verdict)
         return DedupResult(dict(saved.dropped), [Cluster(*c) for c in saved.clusters])
-    candidates = []
-    with progress("dedup", None, "records") as update:
-        for ordinal, staged in _ordinals(work):
-            if staged.reason is None:
-                candidates.append(
-                    Candidate(
-                        ordinal=ordinal,
-                        id=staged.id,
-                        revision_id=staged.revision_id,
-                        date_modified=staged.date_modified,
-                        references=staged.references,
-                        text_hash=staged.text_hash,
-                        signature=staged.signature,
-                    )
-                )
-        update(len(candidates), 0)
-        result = deduplicate(candidates, recipe.dedup)
+    files = [str(p) for p in _stage_files(work)]
+    with progress("dedup", None, "tasks") as update:
+        result = deduplicate_sharded(
+            files,
+            recipe.dedup,
+            str(work / "dedup"),
+            executor,
+            progress=lambda tasks: update(tasks, 0),
+        )
     verdict = _Verdict(
         result.dropped, [(c.kind, c.kept, c.dropped, c.similarity) for c in result.clusters]
     )

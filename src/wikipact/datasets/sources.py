@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from wikipact.datasets.manifest import sha256_file
+from wikipact import storage
 from wikipact.datasets.stage import StageConfig, Staged, stage_article, stage_page
 from wikipact.datasets.stats import InputInfo
 from wikipact.dumps.reader import Dump, Task
@@ -42,11 +42,11 @@ class TaskOutput:
     fatal: DumpError | None = None
 
 
-Checksum = Callable[[Path], str]
+Checksum = Callable[[Path | str], str]  # of a path or an object's URL
 
 
 class Source(Protocol):
-    def inputs(self, checksum: Checksum = sha256_file) -> list[InputInfo]: ...
+    def inputs(self, checksum: Checksum = storage.sha256) -> list[InputInfo]: ...
 
     def task_keys(self) -> list[str]: ...
 
@@ -72,17 +72,17 @@ class DumpSource:
             self._planned[id(dump)] = dump.tasks()
         return self._planned[id(dump)]
 
-    def inputs(self, checksum: Checksum = sha256_file) -> list[InputInfo]:
+    def inputs(self, checksum: Checksum = storage.sha256) -> list[InputInfo]:
         out = []
         for dump in self.dumps:
-            name = Path(dump.path).name
+            name = storage.name_of(dump.path)
             date = _DUMP_DATE.search(name)
             out.append(
                 InputInfo(
                     kind="dump",
                     name=name,
                     bytes=dump.size,
-                    sha256=checksum(Path(dump.path)),
+                    sha256=checksum(dump.path),
                     project=dump.site.dbname,
                     dump_date=date[1] if date else None,
                 )
@@ -150,7 +150,7 @@ class StoreSource:
         finally:
             store.close()
 
-    def inputs(self, checksum: Checksum = sha256_file) -> list[InputInfo]:
+    def inputs(self, checksum: Checksum = storage.sha256) -> list[InputInfo]:
         return list(self._inputs)  # a store is identified by its revisions and cursor
 
     def task_keys(self) -> list[str]:

@@ -1,5 +1,8 @@
 """Check a dataset directory against its signed manifest: signature, signer, and every file.
 
+The dataset may be a local folder or an object storage prefix (``s3://bucket/datasets/x``,
+``wikipact.storage``): remote files are hashed and counted as they stream, never copied to disk.
+
 :func:`verify_dataset` never stops at the first problem: it reports all of them, each with a
 machine-readable ``kind`` and a message naming the file, so one run tells a partner everything
 that is wrong with a delivery. The kinds:
@@ -33,6 +36,7 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from wikipact import storage
 from wikipact.datasets.manifest import (
     CHUNK_BYTES,
     MANIFEST_FORMAT,
@@ -78,7 +82,7 @@ class Problem:
 class VerifyReport:
     """Everything ``verify_dataset`` found; ``ok`` when there is no problem."""
 
-    root: Path
+    root: Path | str  # a folder, or the URL of an object storage prefix
     problems: list[Problem] = field(default_factory=list)
     key_trust: KeyTrust | None = None
     key_id: str | None = None  # of the key that signed, when the signature file names one
@@ -108,8 +112,8 @@ def verify_dataset(
     Raises ``ConfigError`` only for caller mistakes (``root`` is not a directory, the pinned key
     cannot be read); everything wrong with the dataset itself is a problem in the report.
     """
-    root = Path(root)
-    if not root.is_dir():
+    root = storage.path_or_url(root)
+    if isinstance(root, Path) and not root.is_dir():
         raise ConfigError(f"{root} is not a directory; give the dataset's root folder")
     pinned = (
         public_key
@@ -118,7 +122,7 @@ def verify_dataset(
     )
     report = VerifyReport(root=root)
     try:
-        data = (root / MANIFEST_NAME).read_bytes()
+        data = storage.get_bytes(storage.join(root, MANIFEST_NAME))
     except FileNotFoundError:
         report.add("manifest_missing", MANIFEST_NAME, f"no {MANIFEST_NAME} in {root}")
         return report
@@ -146,7 +150,7 @@ def _check_signature(
     trusted_dir: str | Path | None,
 ) -> None:
     try:
-        raw = (report.root / SIGNATURE_NAME).read_bytes()
+        raw = storage.get_bytes(storage.join(report.root, SIGNATURE_NAME))
     except FileNotFoundError:
         report.add(
             "signature_missing", SIGNATURE_NAME, f"no {SIGNATURE_NAME}: the manifest is unsigned"
@@ -236,6 +240,9 @@ def _is_count(value: Any) -> bool:
 def _check_file(report: VerifyReport, entry: dict[str, Any]) -> None:
     """Size, then sha256, then records: a file whose bytes differ is reported once, not thrice."""
     relpath: str = entry["path"]
+    if isinstance(report.root, str):
+        _check_object(report, entry, storage.join(report.root, relpath))
+        return
     path = report.root / relpath
     try:
         size = path.stat().st_size
@@ -258,6 +265,37 @@ def _check_file(report: VerifyReport, entry: dict[str, Any]) -> None:
     except OSError as exc:
         report.add("file_missing", relpath, f"cannot read it: {exc.strerror}")
         return
+    _check_content(report, entry, digest, path)
+
+
+def _check_object(report: VerifyReport, entry: dict[str, Any], url: str) -> None:
+    """``_check_file`` for an object: size from a HEAD, sha256 and records as it streams."""
+    relpath: str = entry["path"]
+    try:
+        size = storage.size(url)
+    except FileNotFoundError:
+        report.add("file_missing", relpath, "listed in the manifest but absent")
+        return
+    except ConfigError as exc:
+        report.add("file_missing", relpath, f"cannot read it: {exc}")
+        return
+    if size != entry["bytes"]:
+        report.add(
+            "size_mismatch", relpath, f"{size:,} bytes, the manifest says {entry['bytes']:,}"
+        )
+        return
+    try:
+        digest = storage.sha256(url)
+    except (OSError, ConfigError) as exc:
+        report.add("file_missing", relpath, f"cannot read it: {exc}")
+        return
+    _check_content(report, entry, digest, url)
+
+
+def _check_content(
+    report: VerifyReport, entry: dict[str, Any], digest: str, location: Path | str
+) -> None:
+    relpath: str = entry["path"]
     if digest != entry["sha256"].lower():
         report.add(
             "checksum_mismatch",
@@ -269,7 +307,7 @@ def _check_file(report: VerifyReport, entry: dict[str, Any]) -> None:
     if expected is None:
         return
     try:
-        counted = count_records(path)
+        counted = count_records(location)
     except Exception as exc:  # a damaged file: pyarrow, zstandard and OS errors alike
         report.add("count_mismatch", relpath, f"cannot count its records: {exc}")
         return
@@ -279,26 +317,27 @@ def _check_file(report: VerifyReport, entry: dict[str, Any]) -> None:
         )
 
 
-def count_records(path: Path) -> int | None:
-    """Records in a record file, by name: Parquet rows (from the footer, no data read), lines of
-    ``.jsonl``, lines of ``.jsonl.zst`` (streamed); None for any other kind of file.
+def count_records(path: Path | str) -> int | None:
+    """Records in a record file (a path or URL), by name: Parquet rows (from the footer, no data
+    read), lines of ``.jsonl``, lines of ``.jsonl.zst`` (streamed); None for any other kind of
+    file.
 
     A last line without a newline counts as a line.
     """
-    name = path.name
+    name = storage.name_of(path)
     if name.endswith(".parquet"):
         import pyarrow.parquet as pq
 
-        with pq.ParquetFile(path) as pf:
+        with storage.open_read(path) as fh, pq.ParquetFile(fh) as pf:
             return int(pf.metadata.num_rows)
     if name.endswith(".jsonl"):
-        with open(path, "rb") as fh:
+        with storage.open_read(path) as fh:
             return _count_lines(fh)
     if name.endswith(".jsonl.zst"):
         import zstandard
 
         with (
-            open(path, "rb") as fh,
+            storage.open_read(path) as fh,
             zstandard.ZstdDecompressor().stream_reader(fh, read_across_frames=True) as reader,
         ):
             return _count_lines(reader)
@@ -313,9 +352,16 @@ def _count_lines(stream: Any) -> int:
     return lines + (last != b"\n")
 
 
-def _walk(root: Path) -> list[str]:
+def _walk(root: Path | str) -> list[str]:
     """Every file under ``root`` (relative, POSIX), except the manifest, its signature and what
     sits in hidden folders (``.wikipact-build/`` and the like); sorted."""
+    if isinstance(root, str):
+        return [
+            name
+            for name in storage.list_tree(root)
+            if name not in (MANIFEST_NAME, SIGNATURE_NAME)
+            and not any(part.startswith(".") for part in name.split("/")[:-1])
+        ]
     out = []
     for here, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]

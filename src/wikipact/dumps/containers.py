@@ -6,6 +6,10 @@ decompressor is driven by hand so that a truncated or corrupt file raises a ``Da
 naming the file, the byte offset and (for bzip2) the stream where the damage starts; the
 standard-library readers either raise nothing (``BZ2Decompressor`` on a cut stream) or lose the
 position.
+
+A dump is a local file or an object at a URL (``s3://bucket/key``, ``wikipact.storage``): its
+``path`` is a ``Path`` for the first and the URL string for the second, and every read goes
+through ``storage``, which reads an object by ranged GETs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from wikipact import storage
 from wikipact.errors import ConfigError, DamagedDumpError, DumpLocation, UnsupportedDumpError
 
 CHUNK = 1 << 18  # compressed bytes read at a time
@@ -174,16 +179,16 @@ def _iter_plain(fh: BinaryIO, pos: ReadPosition, end: int | None) -> Iterator[by
 
 @dataclass
 class OpenedFile:
-    """A dump file on disk, readable as a sequence of decompressed chunks."""
+    """A dump file on disk or in object storage, readable as a sequence of decompressed chunks."""
 
-    path: Path
+    path: Path | str  # a local Path, or the URL of an object (storage.path_or_url)
     container: str
     size: int
     _extracted: Path | None = None
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.path.name if isinstance(self.path, Path) else storage.name_of(self.path)
 
     def chunks(self, position: ReadPosition | None = None) -> Iterator[bytes]:
         if self.container == "7z":
@@ -191,7 +196,7 @@ class OpenedFile:
             with open(target, "rb") as fh:
                 yield from iter_decompressed(fh, "plain", name=self.name, position=position)
             return
-        with open(self.path, "rb") as fh:
+        with storage.open_read(self.path) as fh:
             yield from iter_decompressed(fh, self.container, name=self.name, position=position)
 
     def _extract_7z(self) -> Path:
@@ -232,8 +237,11 @@ class OpenedFile:
 
 
 def open_file(path: str | os.PathLike[str]) -> OpenedFile:
-    """Recognise the container of ``path``; raises ``ConfigError`` if it cannot be opened."""
-    p = Path(path)
+    """Recognise the container of ``path`` (a file or a URL); raises ``ConfigError`` if it
+    cannot be opened."""
+    if storage.is_url(path):
+        return _open_object(os.fspath(path))
+    p = Path(storage.local_path(path))
     try:
         with open(p, "rb") as fh:
             head = fh.read(8)
@@ -245,3 +253,15 @@ def open_file(path: str | os.PathLike[str]) -> OpenedFile:
     except PermissionError:
         raise ConfigError(f"{p}: permission denied") from None
     return OpenedFile(path=p, container=detect_container(head), size=size)
+
+
+def _open_object(url: str) -> OpenedFile:
+    """An object in storage: its size and first bytes cost a HEAD and one small ranged GET."""
+    size = storage.size(url)
+    container = detect_container(storage.read_range(url, 0, 8))
+    if container == "7z":
+        raise ConfigError(
+            f"{url} is a 7z archive, which wikipact reads from a local file only (py7zr needs "
+            "the whole archive); download it first, or recompress it as .bz2 or .zst"
+        )
+    return OpenedFile(path=url, container=container, size=size)

@@ -6,6 +6,9 @@ the first holds the ``<mediawiki>`` root and ``<siteinfo>``, each following one 
 ``*-multistream-index.txt.bz2`` lists ``offset:page_id:title`` for every page, where ``offset`` is
 the byte offset of the stream holding the page. With it, work can be split by stream across
 processes and one page can be fetched by decompressing ~100 pages instead of the whole file.
+
+Both files may be objects in storage (``s3://...``): a span is then read by ranged GETs of its
+own bytes (``span_bytes``), never the whole dump.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from wikipact import storage
 from wikipact.dumps.containers import iter_decompressed, open_file
 from wikipact.errors import ConfigError, DamagedDumpError, DumpLocation
 
@@ -48,15 +52,16 @@ class StreamSpan:
         return self.end - self.start
 
 
-def index_path_for(dump: Path) -> Path | None:
-    """The conventional index file next to a multistream dump, if it exists."""
-    name = dump.name
+def index_path_for(dump: Path | str) -> Path | str | None:
+    """The conventional index file next to a multistream dump (a file, or an object under the
+    same prefix), if it exists."""
+    name = storage.name_of(dump)
     for suffix in (".xml.bz2", ".bz2"):
         if name.endswith(suffix) and "multistream" in name:
             stem = name[: -len(suffix)]
             for candidate in (f"{stem}-index.txt.bz2", f"{stem}-index.txt"):
-                path = dump.with_name(candidate)
-                if path.exists():
+                path = storage.sibling(dump, candidate)
+                if storage.exists(path):
                     return path
     return None
 
@@ -64,7 +69,7 @@ def index_path_for(dump: Path) -> Path | None:
 _LINE = re.compile(r"^(\d+):(\d+):(.*)$")
 
 
-def read_index(path: Path) -> Iterator[IndexEntry]:
+def read_index(path: Path | str) -> Iterator[IndexEntry]:
     """Entries of a multistream index (bzip2-compressed or plain), in file order."""
     opened = open_file(path)
     pending = b""
@@ -83,7 +88,7 @@ def read_index(path: Path) -> Iterator[IndexEntry]:
             yield entry
 
 
-def _entry(raw: bytes, path: Path, line_no: int) -> IndexEntry | None:
+def _entry(raw: bytes, path: Path | str, line_no: int) -> IndexEntry | None:
     text = raw.decode("utf-8", "replace").rstrip("\r")
     if not text:
         return None
@@ -92,7 +97,7 @@ def _entry(raw: bytes, path: Path, line_no: int) -> IndexEntry | None:
         raise DamagedDumpError(
             "index_malformed",
             f"line {line_no} of the index is not 'offset:page_id:title': {text[:80]!r}",
-            DumpLocation(file=path.name),
+            DumpLocation(file=storage.name_of(path)),
             hint="Download the index again, or read the dump without it (no parallel split).",
         )
     return IndexEntry(int(match.group(1)), int(match.group(2)), html.unescape(match.group(3)))
@@ -102,14 +107,18 @@ def _entry(raw: bytes, path: Path, line_no: int) -> IndexEntry | None:
 class MultistreamIndex:
     """The index of one dump, loaded once: stream offsets and a title/id lookup."""
 
-    path: Path
+    path: Path | str  # a local Path, or the URL of an object
     offsets: list[int]  # distinct stream offsets, ascending
     pages_per_stream: dict[int, int]
     by_id: dict[int, int]
     by_title: dict[str, int]
 
+    @property
+    def name(self) -> str:
+        return storage.name_of(self.path)
+
     @classmethod
-    def load(cls, path: Path) -> MultistreamIndex:
+    def load(cls, path: Path | str) -> MultistreamIndex:
         offsets: list[int] = []
         pages: dict[int, int] = {}
         by_id: dict[int, int] = {}
@@ -120,7 +129,7 @@ class MultistreamIndex:
                     raise DamagedDumpError(
                         "index_malformed",
                         f"stream offsets go backwards at page id {entry.page_id}",
-                        DumpLocation(file=path.name),
+                        DumpLocation(file=storage.name_of(path)),
                     )
                 offsets.append(entry.offset)
             pages[entry.offset] = pages.get(entry.offset, 0) + 1
@@ -128,7 +137,7 @@ class MultistreamIndex:
             by_title[entry.title] = entry.offset
         if not offsets:
             raise DamagedDumpError(
-                "index_empty", "the index lists no page", DumpLocation(file=path.name)
+                "index_empty", "the index lists no page", DumpLocation(file=storage.name_of(path))
             )
         return cls(path, offsets, pages, by_id, by_title)
 
@@ -167,9 +176,13 @@ def group_spans(spans: list[StreamSpan], target_bytes: int) -> list[tuple[Stream
     return groups
 
 
-def span_bytes(path: Path, span: StreamSpan) -> bytes:
-    """The decompressed XML of one span (checks that every stream in it is complete)."""
-    with open(path, "rb") as fh:
+def span_bytes(path: Path | str, span: StreamSpan) -> bytes:
+    """The decompressed XML of one span (checks that every stream in it is complete).
+
+    Only the span's bytes are read: from an object in storage, by ranged GETs of exactly them.
+    """
+    name = storage.name_of(path)
+    with storage.open_read(path, readahead=False) as fh:
         fh.seek(span.start)
         magic = fh.read(3)
         if magic != b"BZh":
@@ -177,23 +190,19 @@ def span_bytes(path: Path, span: StreamSpan) -> bytes:
                 "index_mismatch",
                 f"no bzip2 stream starts at byte {span.start} (found {magic!r}); the index does "
                 "not belong to this dump",
-                DumpLocation(file=path.name, compressed_offset=span.start, stream=span.start),
+                DumpLocation(file=name, compressed_offset=span.start, stream=span.start),
                 hint="Use the index published with this very dump file.",
             )
         try:
-            return b"".join(
-                iter_decompressed(fh, "bz2", name=path.name, start=span.start, end=span.end)
-            )
+            return b"".join(iter_decompressed(fh, "bz2", name=name, start=span.start, end=span.end))
         except DamagedDumpError as exc:
-            file_size = path.stat().st_size
+            file_size = storage.size(path)
             if exc.kind != "bz2_truncated" or span.end >= file_size:
                 raise
             raise DamagedDumpError(
                 "index_mismatch",
                 f"the bzip2 stream at byte {exc.location.stream} does not end at the next index "
                 f"offset {span.end}; the index does not belong to this dump",
-                DumpLocation(
-                    file=path.name, compressed_offset=span.end, stream=exc.location.stream
-                ),
+                DumpLocation(file=name, compressed_offset=span.end, stream=exc.location.stream),
                 hint="Use the index published with this very dump file.",
             ) from None

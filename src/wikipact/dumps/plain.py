@@ -12,6 +12,9 @@ ranges between those cuts tile the file, from byte 0 (the prolog, ``<mediawiki>`
 ``<siteinfo>`` go with the first range, so damage there is reported as a whole-file read reports
 it) to the end of the file (``</mediawiki>`` goes with the last). Each range is then read,
 split into pages and transformed by a worker, exactly like a group of bzip2 streams.
+
+A dump in object storage is planned the same way: each cut costs one ranged GET of a block or a
+few, not a download of the file.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ import itertools
 from pathlib import Path
 from typing import BinaryIO
 
+from wikipact import storage
 from wikipact.dumps.multistream import StreamSpan
 
 PAGE_TAG = b"<page>"
 _SCAN_BLOCK = 1 << 16  # bytes read at a time looking for the next <page>
 
 
-def plain_ranges(path: Path, size: int, target_bytes: int) -> list[StreamSpan]:
+def plain_ranges(path: Path | str, size: int, target_bytes: int) -> list[StreamSpan]:
     """Ranges ``[start, end)`` of about ``target_bytes`` covering the file; one if it is small.
 
     Every range but the first starts at a ``<page>`` start tag and every range ends where the
@@ -35,7 +39,7 @@ def plain_ranges(path: Path, size: int, target_bytes: int) -> list[StreamSpan]:
     scanned here by the file size whatever the pages look like.
     """
     cuts = [0]
-    with open(path, "rb") as fh:
+    with storage.open_read(path, readahead=False) as fh:
         while (cut := next_page_tag(fh, cuts[-1] + target_bytes)) is not None:
             cuts.append(cut)
     return [

@@ -6,6 +6,10 @@ dump.tasks()         # units of parallel work: groups of bzip2 streams, ranges o
                      # UTF-8 file, or the whole file
 for page in dump.pages(): ...
 dump.fetch(title="Anarchism")   # one page through the multistream index
+
+A dump may be an object in storage (``open_dump("s3://bucket/enwiki-...-multistream.xml.bz2")``,
+its index found under the same prefix): it is read as a local file is, by ranged GETs, and a
+parallel task fetches only its own byte ranges.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 
 import msgspec
 
+from wikipact import storage
 from wikipact.dumps.containers import OpenedFile, ReadPosition, iter_decompressed, open_file
 from wikipact.dumps.content_language import CHECKED_DBNAME, SAMPLE_PAGES, misdeclared_as
 from wikipact.dumps.encoding import sniff_encoding, to_utf8
@@ -82,12 +87,13 @@ class Dump:
         self.notes: list[str] = []  # what the reader decided that the user should know
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | str:
+        """The local file (a ``Path``), or the URL of the object (a string)."""
         return self.file.path
 
     @property
     def name(self) -> str:
-        return self.file.path.name
+        return self.file.name
 
     @property
     def size(self) -> int:
@@ -135,8 +141,7 @@ class Dump:
         return sniff_encoding(self._head())[0] == "utf-8"
 
     def _head(self) -> bytes:
-        with open(self.path, "rb") as fh:
-            return fh.read(4)
+        return storage.read_range(self.path, 0, 4)
 
     def pages(
         self,
@@ -191,9 +196,7 @@ class Dump:
         if self.index is not None:
             offset = self.index.offset_of(title=title, page_id=page_id)
             if offset is None:
-                raise NotFoundError(
-                    f"{self._wanted(title, page_id)} is not in {self.index.path.name}"
-                )
+                raise NotFoundError(f"{self._wanted(title, page_id)} is not in {self.index.name}")
             span = next(s for s in self.index.spans(self.size) if s.start == offset)
             candidates: Iterator[RawPage] = self._span_pages(span, "skip", problems)
         else:
@@ -285,7 +288,7 @@ class Dump:
     def _plain_pieces(
         self, span: StreamSpan, position: ReadPosition
     ) -> Generator[bytes, None, None]:
-        with open(self.path, "rb") as fh:
+        with storage.open_read(self.path, readahead=False) as fh:
             chunks = iter_decompressed(
                 fh, "plain", name=self.name, position=position, start=span.start, end=span.end
             )
@@ -351,19 +354,17 @@ def open_dump(
     <siteinfo> is missing or wrong; without it, a dump that says ``enwiki`` but whose articles
     are in another language is read as that language's wiki (``content_language``; see
     ``Dump.notes``); ``index`` names the multistream index when it is not the
-    conventional file next to the dump.
+    conventional file next to the dump. Either may be a local path or a URL (``s3://...``).
     """
     opened = open_file(path)
-    index_file = Path(index) if index is not None else None
+    index_file = storage.path_or_url(index) if index is not None else None
     if index_file is None and opened.container == "bz2":
         index_file = index_path_for(opened.path)
-    if index_file is not None and not index_file.exists():
+    if index_file is not None and not storage.exists(index_file):
         raise ConfigError(f"{index_file}: no such index file")
     loaded = MultistreamIndex.load(index_file) if index_file is not None else None
     fields, root, rooted = _scan_siteinfo(opened, loaded)
-    site = build_siteinfo(
-        fields, root, filename=opened.path.name, project=project, language=language
-    )
+    site = build_siteinfo(fields, root, filename=opened.name, project=project, language=language)
     dump = Dump(opened, site, loaded, rooted=rooted)
     if project is None and language is None:
         _check_content_language(dump)
@@ -411,7 +412,7 @@ def _scan_siteinfo(
     opened: OpenedFile, index: MultistreamIndex | None
 ) -> tuple[dict[str, object] | None, dict[str, str], bool]:
     """The <siteinfo> fields, the root's attributes, and whether there is a <mediawiki> root."""
-    stream = PageStream(name=opened.path.name, on_error="skip")
+    stream = PageStream(name=opened.name, on_error="skip")
     if index is not None:
         data = span_bytes(opened.path, index.header_span())
         chunks: Iterator[bytes] = iter([data])
@@ -419,7 +420,7 @@ def _scan_siteinfo(
         chunks = opened.chunks()
     seen = 0
     try:
-        for chunk in to_utf8(chunks, name=opened.path.name):
+        for chunk in to_utf8(chunks, name=opened.name):
             seen += len(chunk)
             for _page in stream.feed(chunk):
                 break

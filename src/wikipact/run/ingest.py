@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wikipact import crashpoints
+from wikipact import crashpoints, storage
 from wikipact.dumps.reader import Dump, open_dump
 from wikipact.errors import DumpError
 from wikipact.model.article import Article
@@ -83,10 +83,10 @@ def to_store_item(page: RawPage, site: SiteInfo) -> tuple[RawPage, Article]:
     return page, parse_article(page, site)
 
 
-def input_key(path: Path) -> str:
-    """Identity of an input for resuming: its absolute path, size and modification time."""
-    stat = path.stat()
-    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+def input_key(path: Path | str) -> str:
+    """Identity of an input for resuming: its absolute path, size and modification time (an
+    object's URL, size and ETag: ``storage.identity``)."""
+    return storage.identity(path)
 
 
 def ingest(
