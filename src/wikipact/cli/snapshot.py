@@ -17,7 +17,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wikipact.cli.common import DbOption
+from wikipact.cli.common import (
+    DbOption,
+    ExecutorOption,
+    RayAddressOption,
+    open_executor,
+)
 from wikipact.cli.progress import stderr
 from wikipact.snapshots.chunks import CHUNK_RECORDS
 from wikipact.snapshots.registry import ENV_VAR, Snapshot, default_root
@@ -81,6 +86,19 @@ def create_command(
             "shape: no wikitext, table cells as {value}) instead of the article records.",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Chunks written at once, by tasks reading the store (default 1: the chunks are "
+            "cut from the snapshot's file; with --executor ray, the cluster's CPUs).",
+            show_default=False,
+        ),
+    ] = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Write the live articles of a project's namespace as a .tar.gz of NDJSON and register it,
     with its chunks."""
@@ -88,7 +106,8 @@ def create_command(
     from wikipact.snapshots.registry import chunks_of
 
     path = _db_path(db)
-    with _bar() as update:
+    # with several workers (or on Ray) the chunks are written by tasks reading the store
+    with open_executor(executor, workers, ray_address) as runner, _bar() as update:
         snapshot = create_snapshot(
             path,
             root or default_root(),
@@ -99,6 +118,7 @@ def create_command(
             progress=update,
             chunk_records=chunk_records,
             structured=structured,
+            executor=runner,
         )
     _print_one(snapshot, root or default_root(), chunks=len(chunks_of(path, snapshot.identifier)))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import tarfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from wikipact.snapshots.registry import (
 CHUNK_RECORDS = 100_000  # records per chunk, unless told otherwise
 
 Progress = Callable[[str, int, int], None]
+WriteChunks = Callable[[set[int]], dict[int, tuple[int, str]]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class Part:
     records: int
     size: int
     newest: str
+    # page ids of its first and last record, and the sha256 of its NDJSON: what a task needs
+    # to write the chunk from the store itself (``snapshots.create``, with an executor)
+    first: int = 0
+    last: int = 0
+    digest: str = ""
 
 
 class Parts:
@@ -66,13 +73,24 @@ class Parts:
     def __init__(self, per_chunk: int) -> None:
         self.per_chunk = per_chunk
         self.done: list[Part] = []
+        self._start()
+
+    def _start(self) -> None:
         self.records = self.size = 0
         self.newest = ""
+        self.first = self.last = 0
+        self.hash = hashlib.sha256()
 
-    def add(self, size: int, modified: str) -> None:
+    def add(self, size: int, modified: str, page_id: int = 0, line: bytes = b"") -> None:
+        """One record: its size in the member (with its newline), its ``date_modified``, and
+        optionally its page id and line (for ``Part.first``, ``last`` and ``digest``)."""
+        if not self.records:
+            self.first = page_id
         self.records += 1
         self.size += size
         self.newest = max(self.newest, modified)
+        self.last = page_id
+        self.hash.update(line)
         if self.records == self.per_chunk:
             self._close()
 
@@ -82,9 +100,10 @@ class Parts:
         return tuple(self.done)
 
     def _close(self) -> None:
-        self.done.append(Part(self.records, self.size, self.newest))
-        self.records = self.size = 0
-        self.newest = ""
+        self.done.append(
+            Part(self.records, self.size, self.newest, self.first, self.last, self.hash.hexdigest())
+        )
+        self._start()
 
 
 def chunk_identifier(parent: str, k: int) -> str:
@@ -100,11 +119,16 @@ def ensure_chunks(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    write: WriteChunks | None = None,
 ) -> list[Snapshot]:
     """Make the chunks of ``parent`` (whose file must be in place) match ``parts``: write and
     register the missing or damaged ones (every one with ``force``), and remove the rows and
     files of chunks that are no longer wanted (an earlier run with another ``chunk_records``).
-    Returns the chunks in order."""
+    Returns the chunks in order.
+
+    ``write(todo)`` writes the chunks numbered ``todo`` some other way than cutting them from
+    the parent's file (tasks reading the store, in ``snapshots.create``), and returns the
+    (size, sha256) of each."""
     existing = {c.identifier: c for c in chunks_of(db, parent.identifier)}
     wanted = [_planned(parent, k, part) for k, part in enumerate(parts)]
     todo = {
@@ -113,7 +137,10 @@ def ensure_chunks(
         if force or not _in_place(root, existing.get(plan.identifier), plan)
     }
     if todo:
-        written = _cut(root, parent, parts, todo, progress or _no_progress)
+        if write is not None:
+            written = write(todo)
+        else:
+            written = _cut(root, parent, parts, todo, progress or _no_progress)
         for k, (size, digest) in sorted(written.items()):
             old = existing.get(wanted[k].identifier)
             register(

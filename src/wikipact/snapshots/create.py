@@ -36,6 +36,7 @@ manifest does not list are left out).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -43,7 +44,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from wikipact.errors import ConfigError, NotFoundError, StoreError
 from wikipact.model.article import Article
@@ -70,6 +71,9 @@ from wikipact.snapshots.registry import (
     valid_identifier,
 )
 from wikipact.snapshots.store_view import StoreView
+
+if TYPE_CHECKING:
+    from wikipact.run.executor import Executor
 
 __all__ = ["CHUNK_RECORDS", "create_snapshot", "register_dataset", "snapshot_name"]
 
@@ -127,6 +131,7 @@ def create_snapshot(
     progress: Progress | None = None,
     chunk_records: int = CHUNK_RECORDS,
     structured: bool = False,
+    executor: Executor | None = None,
 ) -> Snapshot:
     """Write and register the snapshot of ``project``'s live ``namespace`` articles, and its
     chunks of ``chunk_records`` records; with ``structured``, its Structured Contents snapshot.
@@ -140,6 +145,11 @@ def create_snapshot(
     a missing or damaged file is rewritten under its identifier. Its chunks are checked either
     way, and missing or damaged ones are cut again (from the file, once its sha256 is checked).
     Raises ``NotFoundError`` when the namespace holds no live article.
+
+    ``executor`` (``run/executor.py``): with several workers, or on Ray, the chunks are written
+    by tasks that read their records from the store themselves, each checked against the
+    sha256 the scan took of its records (the same bytes as chunks cut from the file, which is
+    what happens without); ``root`` must then be a folder every worker can write to.
     """
     from wikipact.snapshots.store_view import read_view
 
@@ -162,7 +172,12 @@ def create_snapshot(
             written = True
     if written:
         register(db, snapshot)
-    ensure_chunks(db, root, snapshot, scan.parts, force=force, progress=progress)
+    write = None
+    if executor is not None and (executor.workers > 1 or not executor.runs_tasks_here):
+        job = _ChunkJob(str(db), str(root), snapshot.identifier, target.project, target.namespace,
+                        structured)  # fmt: skip
+        write = functools.partial(_write_chunks, job, scan.parts, executor, progress)
+    ensure_chunks(db, root, snapshot, scan.parts, force=force, progress=progress, write=write)
     return snapshot
 
 
@@ -378,11 +393,11 @@ def _scan(
     newest = language = ""
     scanned = 0
     for scanned, article in _articles(store, project, namespace):
-        line = len(encode(article)) + 1
+        data = encode(article) + b"\n"
         records += 1
-        size += line
+        size += len(data)
         newest = max(newest, article.date_modified)
-        parts.add(line, article.date_modified)
+        parts.add(len(data), article.date_modified, article.identifier, data)
         language = language or article.in_language.identifier
         if records % CHUNK_PAGES == 0:
             progress("scan", scanned, live)
@@ -481,6 +496,97 @@ def _read_hashing(fh: BinaryIO, digest: Any) -> Iterator[bytes]:
     while chunk := fh.read(COPY_BYTES):
         digest.update(chunk)
         yield chunk
+
+
+# -- chunks written by tasks -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ChunkJob:
+    """What a task needs to write chunks of a snapshot from the store (picklable)."""
+
+    db: str
+    root: str
+    parent: str  # the snapshot's identifier
+    project: str
+    namespace: int
+    structured: bool
+
+
+def _write_chunks(
+    job: _ChunkJob, parts: tuple[Part, ...], executor: Executor, progress: Progress, todo: set[int]
+) -> dict[int, tuple[int, str]]:
+    """Chunks ``todo``, one task each, in order; (size, sha256) of each file."""
+    from wikipact.run.executor import map_ordered
+
+    wanted = sorted(todo)
+    written = {}
+    results = map_ordered(executor, _chunk_task, [(job, k, parts[k]) for k in wanted])
+    for done, (k, result) in enumerate(zip(wanted, results, strict=True), 1):
+        written[k] = result
+        progress("chunks", done, len(wanted))
+    return written
+
+
+def _chunk_task(args: tuple[_ChunkJob, int, Part]) -> tuple[int, str]:
+    """Write chunk ``k`` from the store: its records (page ids ``part.first`` to ``part.last``)
+    must be the bytes the scan saw, else the store changed since and the file is removed."""
+    from wikipact.snapshots.chunks import chunk_identifier
+    from wikipact.snapshots.store_view import read_view
+
+    job, k, part = args
+    identifier = chunk_identifier(job.parent, k)
+    path = Path(job.root) / f"{identifier}.tar.gz"
+    digest = hashlib.sha256()
+    records = 0
+    with read_view(job.db) as store:
+        encode = _structured_encoder(store, job.project) if job.structured else to_json
+
+        def lines() -> Iterator[bytes]:
+            nonlocal records
+            for article in _articles_in(store, job.project, job.namespace, part.first, part.last):
+                line = encode(article) + b"\n"
+                digest.update(line)
+                records += 1
+                yield line
+
+        def write(out: BinaryIO) -> None:
+            member = reader(lines())
+            gz, tar = gzip_tar(out)
+            with gz, tar:
+                tar.addfile(tarinfo(f"{identifier}.ndjson", part.size, epoch(part.newest)), member)
+                if member.read(1):
+                    raise _changed(job.project)
+
+        try:
+            result = write_atomic(path, write)
+        except OSError as exc:
+            raise StoreError(f"cannot write the chunk {path}: {exc}") from None
+    if records != part.records or digest.hexdigest() != part.digest:
+        path.unlink(missing_ok=True)
+        raise _changed(job.project)
+    return result
+
+
+def _articles_in(
+    store: StoreView, project: str, namespace: int, first: int, last: int
+) -> Iterator[Any]:
+    """The snapshot's articles whose page ids are ``first`` to ``last`` (as ``_articles``)."""
+    for low, high in store.page_id_chunks(project, CHUNK_PAGES):
+        if high < first:
+            continue
+        if low > last:
+            return
+        for article in store.articles_between(project, max(low, first), min(high, last)):
+            if article.namespace.identifier == namespace and article.redirect_target is None:
+                yield article
+
+
+def _changed(project: str) -> StoreError:
+    return StoreError(
+        f"{project} changed while its snapshot's chunks were written; run `wikipact snapshot "
+        "create` again"
+    )
 
 
 # -- helpers -----------------------------------------------------------------------------------
