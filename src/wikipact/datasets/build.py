@@ -46,7 +46,7 @@ from wikipact.datasets.signing import write_atomic
 from wikipact.datasets.sinks import FOLDERS, Shard, ShardWriter, remove_temp_files
 from wikipact.datasets.sources import Source, inputs_fingerprint
 from wikipact.datasets.splits import SPLITS, split_of
-from wikipact.datasets.stage import StageConfig, Staged, decode_record
+from wikipact.datasets.stage import StageConfig, Staged, decode_record, read_stage
 from wikipact.datasets.stats import BuildStats
 from wikipact.datasets.tokens import load_tokenizer
 from wikipact.errors import ConfigError, DumpError
@@ -257,7 +257,6 @@ def _clear_stage(work: Path) -> None:
 # -- step 1: stage -----------------------------------------------------------------------------
 
 _staged_encoder = msgspec.msgpack.Encoder()
-_staged_decoder = msgspec.msgpack.Decoder(Staged)
 
 
 def _stage_name(index: int) -> str:
@@ -335,13 +334,6 @@ def _open_stage(stage: Path, index_of: dict[str, int], key: str) -> tuple[Path, 
     return path, fh, zstandard.ZstdCompressor(level=1).stream_writer(fh, closefd=False)
 
 
-def _read_stage(path: Path) -> Iterator[Staged]:
-    with open(path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as reader:
-        while header := reader.read(4):
-            size = int.from_bytes(header, "little")
-            yield _staged_decoder.decode(reader.read(size))
-
-
 def _stage_files(work: Path) -> list[Path]:
     return sorted((work / "stage").glob("[0-9]*.zst"))
 
@@ -381,7 +373,7 @@ def _ordinals(work: Path) -> Iterator[tuple[int, Staged]]:
     """Every staged page with its position in the build (stage files in task order)."""
     ordinal = 0
     for path in _stage_files(work):
-        for staged in _read_stage(path):
+        for staged in read_stage(path):
             yield ordinal, staged
             ordinal += 1
 

@@ -255,28 +255,7 @@ def _near(items: list[Candidate], rules: Dedup, result: DedupResult) -> None:
         similarity = float(np.mean(signatures[n] == signatures[m]))
         if similarity >= rules.threshold:
             pairs.append((n, m, similarity))
-    parent = list(range(len(items)))
-    lowest: dict[int, float] = {}
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for n, m, _ in pairs:
-        a, b = find(n), find(m)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    members: dict[int, list[int]] = {}
-    for n in range(len(items)):
-        members.setdefault(find(n), []).append(n)
-    for n, _, similarity in pairs:
-        root = find(n)
-        lowest[root] = min(lowest.get(root, 1.0), similarity)
-    for root, group in members.items():
-        if len(group) < 2:
-            continue
+    for _, group, lowest in connected_groups(range(len(items)), pairs):
         best, *rest = _best_first(items[i] for i in group)
         for c in rest:
             result.dropped[c.ordinal] = ("near_duplicate", _member(best))
@@ -285,6 +264,35 @@ def _near(items: list[Candidate], rules: Dedup, result: DedupResult) -> None:
                 "near_duplicate",
                 _member(best),
                 sorted(_member(c) for c in rest),
-                round(lowest[root], 3),
+                round(lowest, 3),
             )
         )
+
+
+def connected_groups(
+    keys: Iterable[int], pairs: list[tuple[int, int, float]]
+) -> list[tuple[int, list[int], float]]:
+    """The groups of two or more ``keys`` that the confirmed ``pairs`` (a, b, similarity) join:
+    (root, members in the order of ``keys``, lowest similarity of the group's pairs), by
+    union-find, a group's root being its smallest key; in the order of the roots in ``keys``
+    (ascending keys give ascending roots)."""
+    parent = {key: key for key in keys}
+
+    def find(key: int) -> int:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for a, b, _ in pairs:
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    members: dict[int, list[int]] = {}
+    for key in parent:
+        members.setdefault(find(key), []).append(key)
+    lowest: dict[int, float] = {}
+    for a, _, similarity in pairs:
+        root = find(a)
+        lowest[root] = min(lowest.get(root, 1.0), similarity)
+    return [(root, group, lowest[root]) for root, group in members.items() if len(group) > 1]

@@ -48,12 +48,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import struct
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
-import zstandard
 
 from wikipact import storage
 from wikipact.datasets.dedup import (
@@ -63,10 +62,11 @@ from wikipact.datasets.dedup import (
     _best_first,
     _fmix32,
     _member,
+    connected_groups,
     lsh_params,
 )
 from wikipact.datasets.recipe import Dedup
-from wikipact.datasets.stage import Staged
+from wikipact.datasets.stage import read_exactly, read_stage
 from wikipact.run.executor import Executor, map_ordered
 
 PARTITIONS = 16  # default: English Wikipedia's ~6 GB of candidates in ~400 MB per task
@@ -146,7 +146,6 @@ _groups = msgspec.msgpack.Decoder(list[_Group])
 _table = msgspec.msgpack.Decoder(_Table)
 _joined = msgspec.msgpack.Decoder(_Joined)
 _confirmed = msgspec.msgpack.Decoder(_Confirmed)
-_staged = msgspec.msgpack.Decoder(Staged)
 
 
 def deduplicate_sharded(
@@ -248,39 +247,17 @@ def _pack(sections: list[bytes]) -> bytes:
 def _sections(location: str, wanted: list[int]) -> list[bytes]:
     """Some sections of a ``_pack`` file, read by position (a URL: by byte ranges)."""
     with storage.open_read(location) as fh:
-        count = int.from_bytes(_read_exactly(fh, 8), "little")
-        bounds = struct.unpack(f"<{count + 1}Q", _read_exactly(fh, 8 * (count + 1)))
+        count = int.from_bytes(read_exactly(fh, 8), "little")
+        bounds = struct.unpack(f"<{count + 1}Q", read_exactly(fh, 8 * (count + 1)))
         out = []
         for section in wanted:
             fh.seek(bounds[section])
-            out.append(_read_exactly(fh, bounds[section + 1] - bounds[section]))
+            out.append(read_exactly(fh, bounds[section + 1] - bounds[section]))
     return out
 
 
 def _section(location: str, section: int) -> bytes:
     return _sections(location, [section])[0]
-
-
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-def _read_exactly(fh: _Readable, size: int) -> bytes:
-    """``size`` bytes, or fewer at the end (a stream may return less than asked)."""
-    data = fh.read(size)
-    while len(data) < size and (more := fh.read(size - len(data))):
-        data += more
-    return data
-
-
-def _read_stage(location: str) -> Iterator[Staged]:
-    """The records of a stage file (build.py's: zstd, each record's length then its msgpack)."""
-    with (
-        storage.open_read(location) as fh,
-        zstandard.ZstdDecompressor().stream_reader(fh) as reader,
-    ):
-        while header := _read_exactly(reader, 4):
-            yield _staged.decode(_read_exactly(reader, int.from_bytes(header, "little")))
 
 
 def _partition_of(data: bytes, partitions: int) -> int:
@@ -299,7 +276,7 @@ def _extract(task: _Task) -> int:
         return int(msgspec.msgpack.decode(_section(out, task.partitions)))
     parts: list[list[_Row]] = [[] for _ in range(task.partitions)]
     count = 0
-    for position, staged in enumerate(_read_stage(task.source)):
+    for position, staged in enumerate(read_stage(task.source)):
         count += 1
         if staged.reason is not None:
             continue
@@ -580,34 +557,15 @@ def _near(task: _Task) -> list[_Group]:
         confirmed = _confirmed.decode(storage.get_bytes(_location(task.work, CONFIRMED, p)))
         pairs.extend(confirmed.pairs)
         meta.update(confirmed.meta)
-    parent = {key: key for key in meta}
-
-    def find(key: int) -> int:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for a, b, _ in pairs:
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[max(root_a, root_b)] = min(root_a, root_b)  # a root is its smallest key
-    members: dict[int, list[int]] = {}
-    for key in sorted(meta):
-        members.setdefault(find(key), []).append(key)
-    lowest: dict[int, float] = {}
-    for a, _, similarity in pairs:
-        root = find(a)
-        lowest[root] = min(lowest.get(root, 1.0), similarity)
     groups = []
-    for root in sorted(members):
-        best, *rest = _best_first(_candidate(key, meta[key]) for key in members[root])
+    for root, keys, lowest in connected_groups(sorted(meta), pairs):
+        best, *rest = _best_first(_candidate(key, meta[key]) for key in keys)
         groups.append(
             _Group(
                 "near_duplicate",
                 _member(best),
                 sorted(_member(c) for c in rest),
-                round(lowest[root], 3),
+                round(lowest, 3),
                 root,
                 [c.ordinal for c in rest],
             )

@@ -8,7 +8,10 @@ drop without parsing (namespace, redirect, blocklist …) are never parsed.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import msgspec
 
@@ -117,3 +120,36 @@ def stage_article(article: Article, config: StageConfig, *, early_checked: bool 
         ),
         record=_record_encoder.encode(record),
     )
+
+
+# -- stage files -------------------------------------------------------------------------------
+# A build's stage file (``.wikipact-build/stage/NNNNNN.zst``): a zstd stream of records, each its
+# length (4 bytes, little-endian) then its msgpack ``Staged``.
+
+_staged_decoder = msgspec.msgpack.Decoder(Staged)
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def read_exactly(fh: _Readable, size: int) -> bytes:
+    """``size`` bytes, or fewer at the end (a stream may return less than asked)."""
+    data = fh.read(size)
+    while len(data) < size and (more := fh.read(size - len(data))):
+        data += more
+    return data
+
+
+def read_stage(location: str | os.PathLike[str]) -> Iterator[Staged]:
+    """The records of a stage file (a path or an object's URL), in order."""
+    import zstandard
+
+    from wikipact import storage
+
+    with (
+        storage.open_read(location) as fh,
+        zstandard.ZstdDecompressor().stream_reader(fh) as reader,
+    ):
+        while header := read_exactly(reader, 4):
+            yield _staged_decoder.decode(read_exactly(reader, int.from_bytes(header, "little")))
