@@ -37,7 +37,11 @@ def _local_files(root: Path) -> dict[str, bytes]:
 
 
 def _remote_files(url: str) -> dict[str, bytes]:
-    return {name: storage.get_bytes(storage.join(url, name)) for name in storage.list_tree(url)}
+    return {
+        name: storage.get_bytes(storage.join(url, name))
+        for name in storage.list_tree(url)
+        if not name.startswith(".wikipact-build/")
+    }
 
 
 def _upload_dumps(bucket: str) -> list[str]:
@@ -52,7 +56,9 @@ def _upload_dumps(bucket: str) -> list[str]:
     return urls
 
 
-def _cluster_build(urls: list[str], out: str, work: Path, signing_dir: Path, executor) -> None:  # type: ignore[no-untyped-def]
+def _cluster_build(
+    urls: list[str], out: str, work: Path, signing_dir: Path, executor, **options
+) -> None:  # type: ignore[no-untyped-def]
     recipe = work.parent / f"{work.name}-recipe.yaml"
     recipe.write_text(SAMPLE_RECIPE)
     result = build(
@@ -62,6 +68,7 @@ def _cluster_build(urls: list[str], out: str, work: Path, signing_dir: Path, exe
         signing_key=load_signing_key(signing_dir),
         executor=executor,
         work_dir=work,
+        **options,
     )
     assert result.status == "built" and result.out == out
 
@@ -84,18 +91,25 @@ def test_ray_and_object_storage_give_the_local_build_byte_for_byte(
     report = verify_dataset(out, trusted_dir=signing_dir)
     assert report.ok and report.key_trust == "local", report.problems
     assert report.files_checked == len(remote) - 2
+    assert not [n for n in storage.list_tree(out) if n.startswith(".wikipact-build/")]
 
 
 def test_a_worker_killed_mid_build_changes_no_byte(
     sample_build, ray_cluster, s3_bucket, dump_urls, tmp_path, signing_dir
 ) -> None:  # type: ignore[no-untyped-def]
     """The worker that starts the Marathi dump's second group of streams dies (SIGKILL);
-    Ray runs that task again elsewhere and the dataset is the same."""
+    Ray runs that task again elsewhere and the dataset is the same. The task files (kept
+    here) were in object storage beside the dataset, where every worker reaches them, not in
+    the local work folder."""
     marathi = next(url for url in dump_urls if "mrwiki" in url)
     victim = open_dump(marathi).tasks()[1].key
     order = ray_cluster.kill_worker_at(victim)
     out = storage.join(s3_bucket, "killed")
     with ray_cluster.executor(2) as executor:
-        _cluster_build(dump_urls, out, tmp_path / "work", signing_dir, executor)
+        _cluster_build(dump_urls, out, tmp_path / "work", signing_dir, executor, keep_work=True)
     assert not order.exists()  # a worker took the order, and died there
     assert _remote_files(out) == _local_files(sample_build)
+    tasks = storage.list_tree(storage.join(out, ".wikipact-build"))
+    assert "stage/000000.zst" in tasks and any(n.startswith("dedup/") for n in tasks)
+    assert not (tmp_path / "work" / ".wikipact-build" / "stage").exists()
+    assert verify_dataset(out, trusted_dir=signing_dir).ok  # the hidden folder is not listed

@@ -6,7 +6,9 @@ Steps, each resumable and each skipped when its output already exists:
    file, or a run of store pages) goes through the per-page step in the workers (filter, parse,
    tokenise, fingerprint); its results are written to ``.wikipact-build/stage/NNNNNN.zst`` (temp
    + fsync + rename, so the file's existence marks the task done; ``stage/tasks.json`` records
-   which task each number is);
+   which task each number is). A build published to object storage by tasks on other machines
+   (Ray) keeps these task files, and dedup's, beside the dataset in object storage
+   (``<url>/.wikipact-build/``), where every worker reaches them;
 2. **dedup** — the fingerprints of every kept page are compared, in stages of tasks whose files
    go to ``.wikipact-build/dedup/`` (``dedup_sharded.py``: no process holds them all; the
    verdict is ``dedup.py``'s); the verdict is saved as ``dedup.msgpack``;
@@ -26,9 +28,10 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 import shutil
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +101,10 @@ def build(
 
         url = str(out)
         local = Path(work_dir) if work_dir is not None else staging_folder(url)
-        result = build(
+        # tasks that may run on other machines (Ray) read and write their files (stage,
+        # dedup) beside the dataset, where every worker reaches them
+        remote_tasks = executor is not None and not executor.runs_tasks_here
+        result = _build(
             source,
             local,
             recipe,
@@ -108,20 +114,48 @@ def build(
             keep_work=keep_work,
             progress=progress,
             executor=executor,
+            task_files=storage.join(url, WORK_DIR) if remote_tasks else None,
         )
         with (progress or _no_progress)("publish", None, "files") as update:
             done = publish_dataset(local, url)
             update(len(done.uploaded), 0)
         result.out = url
         return result
-    out = Path(out)
+    return _build(
+        source,
+        Path(out),
+        recipe,
+        signing_key=signing_key,
+        workers=workers,
+        on_error=on_error,
+        keep_work=keep_work,
+        progress=progress,
+        executor=executor,
+    )
+
+
+def _build(
+    source: Source,
+    out: Path,
+    recipe: Recipe,
+    *,
+    signing_key: Any,
+    workers: int,
+    on_error: str,
+    keep_work: bool,
+    progress: Progress | None,
+    executor: Executor | None,
+    task_files: str | None = None,
+) -> BuildResult:
+    """``build`` into a local folder; ``task_files``: where the stage and dedup files go
+    (default: the build's work folder)."""
     progress = progress or _no_progress
     tokenizer = load_tokenizer(recipe.tokenizer)  # fail before any work if it cannot load
-    work = out / WORK_DIR
-    checksums = _Checksums(work / "checksums.json")
+    work = _Work(out / WORK_DIR, task_files or str(out / WORK_DIR))
+    checksums = _Checksums(work.local / "checksums.json")
     inputs = source.inputs(checksums)
     fingerprint = _fingerprint(recipe, inputs_fingerprint(inputs), tokenizer.vocabulary_sha256)
-    if _is_complete(work, fingerprint):
+    if _is_complete(work.local, fingerprint):
         return BuildResult("up_to_date", out, None, [], fingerprint)
     _prepare(out, work, fingerprint)
     checksums.save()
@@ -154,6 +188,25 @@ def build(
 
 
 # -- preparing the directory -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Work:
+    """Where a build keeps its state: ``local``, its bookkeeping (``build.json``, input
+    checksums, the dedup verdict, the written stats, the completion mark), always in the
+    dataset's folder; ``tasks``, the files its tasks read and write (``stage/``, ``dedup/``),
+    there too, or in object storage when the tasks run on other machines."""
+
+    local: Path
+    tasks: str
+
+    @property
+    def stage(self) -> str:
+        return storage.join(self.tasks, "stage")
+
+    @property
+    def dedup(self) -> str:
+        return storage.join(self.tasks, "dedup")
 
 
 def _fingerprint(recipe: Recipe, inputs: str, vocabulary: str) -> str:
@@ -212,11 +265,11 @@ def _is_complete(work: Path, fingerprint: str) -> bool:
         return False
 
 
-def _prepare(out: Path, work: Path, fingerprint: str) -> None:
+def _prepare(out: Path, work: _Work, fingerprint: str) -> None:
     """Make ``out`` ready: same fingerprint resumes, another one starts over, foreign refused."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} is a file; give a directory for the dataset")
-    marker = work / "build.json"
+    marker = work.local / "build.json"
     foreign = [p for p in out.iterdir() if p.name != WORK_DIR] if out.exists() else []
     if foreign and not marker.exists():
         raise ConfigError(
@@ -231,32 +284,34 @@ def _prepare(out: Path, work: Path, fingerprint: str) -> None:
                 shutil.rmtree(path)
             elif path.exists():
                 path.unlink()
-        (work / "stage").mkdir(parents=True)
+        _clear_stage(work)  # task files kept elsewhere belong to the old build too
+        work.local.mkdir(parents=True)
         write_atomic(marker, json.dumps({"fingerprint": fingerprint}).encode())
     else:
-        (work / "stage").mkdir(parents=True, exist_ok=True)
+        work.local.mkdir(parents=True, exist_ok=True)
         remove_temp_files(out)
 
 
-def _mark_complete(work: Path, fingerprint: str, keep_work: bool) -> None:
+def _mark_complete(work: _Work, fingerprint: str, keep_work: bool) -> None:
     if not keep_work:
         _clear_stage(work)
-    write_atomic(work / "complete", fingerprint.encode())
+    write_atomic(work.local / "complete", fingerprint.encode())
 
 
-def _clear_stage(work: Path) -> None:
+def _clear_stage(work: _Work) -> None:
     """Remove the staged records and the state that refers to them."""
-    for name in ("stage", "dedup", "dedup.msgpack", "written.pickle"):
-        path = work / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
+    storage.remove_tree(work.stage)
+    storage.remove_tree(work.dedup)
+    for name in ("dedup.msgpack", "written.pickle"):
+        (work.local / name).unlink(missing_ok=True)
 
 
 # -- step 1: stage -----------------------------------------------------------------------------
 
 _staged_encoder = msgspec.msgpack.Encoder()
+
+
+_STAGE_FILE = re.compile(r"[0-9]+\.zst")
 
 
 def _stage_name(index: int) -> str:
@@ -265,7 +320,7 @@ def _stage_name(index: int) -> str:
 
 def _stage(
     source: Source,
-    work: Path,
+    work: _Work,
     recipe: Recipe,
     executor: Executor,
     on_error: str,
@@ -273,19 +328,19 @@ def _stage(
 ) -> list[DumpError]:
     keys = source.task_keys()
     index_of = {key: i for i, key in enumerate(keys)}
-    stage = work / "stage"
     _restage_if_planned_otherwise(work, keys)
-    done = {key for key in keys if (stage / _stage_name(index_of[key])).exists()}
+    present = set(_stage_names(work))
+    done = {key for key in keys if _stage_name(index_of[key]) in present}
     errors: list[DumpError] = []
     total, unit = source.total()
-    open_files: dict[str, tuple[Path, Any, Any]] = {}
+    open_files: dict[str, tuple[ExitStack, Any]] = {}
     with progress("stage", total, unit) as update:
         try:
             for output in source.run(StageConfig(recipe), done, executor, on_error):
-                path, fh, writer = open_files.get(output.key) or _open_stage(
-                    stage, index_of, output.key
+                stack, writer = open_files.get(output.key) or _open_stage(
+                    work, _stage_name(index_of[output.key])
                 )
-                open_files[output.key] = (path, fh, writer)
+                open_files[output.key] = (stack, writer)
                 for item in output.items:
                     data = _staged_encoder.encode(item)
                     writer.write(len(data).to_bytes(4, "little") + data)
@@ -296,18 +351,17 @@ def _stage(
                     raise output.fatal
                 if output.finished:
                     writer.close()
-                    fh.close()
-                    fsync_replace(str(path), str(stage / _stage_name(index_of[output.key])))
+                    stack.close()  # the file appears whole (rename, or the upload completes)
                     del open_files[output.key]
         finally:
-            for path, fh, writer in open_files.values():
+            for stack, writer in open_files.values():
                 writer.close()
-                fh.close()
-                path.unlink(missing_ok=True)
+                stopped = RuntimeError("the build stopped")
+                stack.__exit__(RuntimeError, stopped, None)  # nothing of the file is left
     return errors
 
 
-def _restage_if_planned_otherwise(work: Path, keys: list[str]) -> None:
+def _restage_if_planned_otherwise(work: _Work, keys: list[str]) -> None:
     """Start the stage (and the steps after it) over unless it was written for these tasks.
 
     Staged files are named by the task's position, so they mean something only for the plan
@@ -316,26 +370,35 @@ def _restage_if_planned_otherwise(work: Path, keys: list[str]) -> None:
     ranges, and the whole file's stage would pass for the first range's). The plan is kept
     beside the files; without it (a build begun by an older version) the stage is redone too.
     """
-    plan = work / "stage" / "tasks.json"
+    plan = storage.join(work.stage, "tasks.json")
     wanted = json.dumps(keys).encode()
     try:
-        if plan.read_bytes() == wanted:
+        if storage.get_bytes(plan) == wanted:
             return
-    except OSError:
+    except OSError:  # not there (LocationNotFound is a FileNotFoundError too)
         pass
     _clear_stage(work)
-    plan.parent.mkdir(parents=True)
-    write_atomic(plan, wanted)
+    storage.put_bytes(plan, wanted)
 
 
-def _open_stage(stage: Path, index_of: dict[str, int], key: str) -> tuple[Path, Any, Any]:
-    path = stage / f".{_stage_name(index_of[key])}.tmp"
-    fh = open(path, "wb")  # noqa: SIM115 (closed by the caller)
-    return path, fh, zstandard.ZstdCompressor(level=1).stream_writer(fh, closefd=False)
+def _open_stage(work: _Work, name: str) -> tuple[ExitStack, Any]:
+    """A stage file being written: whole when its stack closes, absent if it is aborted."""
+    stack = ExitStack()
+    fh = stack.enter_context(storage.open_write(storage.join(work.stage, name)))
+    return stack, zstandard.ZstdCompressor(level=1).stream_writer(fh, closefd=False)
 
 
-def _stage_files(work: Path) -> list[Path]:
-    return sorted((work / "stage").glob("[0-9]*.zst"))
+def _stage_names(work: _Work) -> list[str]:
+    """Names of the finished stage files, in task order."""
+    try:
+        names = storage.listdir(work.stage)
+    except FileNotFoundError:
+        return []
+    return sorted(n for n in names if _STAGE_FILE.fullmatch(n))
+
+
+def _stage_files(work: _Work) -> list[str]:
+    return [storage.join(work.stage, name) for name in _stage_names(work)]
 
 
 # -- step 2: dedup -----------------------------------------------------------------------------
@@ -346,19 +409,19 @@ class _Verdict(msgspec.Struct, frozen=True):
     clusters: list[tuple[str, str, list[str], float | None]]
 
 
-def _dedup(work: Path, recipe: Recipe, progress: Progress, executor: Executor) -> DedupResult:
+def _dedup(work: _Work, recipe: Recipe, progress: Progress, executor: Executor) -> DedupResult:
     """The verdict of deduplication, in stages of tasks on the executor (``dedup_sharded``):
     no process holds every signature; the verdict is the single-step ``deduplicate``'s."""
-    path = work / "dedup.msgpack"
+    path = work.local / "dedup.msgpack"
     if path.exists():
         saved = msgspec.msgpack.decode(path.read_bytes(), type=_Verdict)
         return DedupResult(dict(saved.dropped), [Cluster(*c) for c in saved.clusters])
-    files = [str(p) for p in _stage_files(work)]
+    files = _stage_files(work)
     with progress("dedup", None, "tasks") as update:
         result = deduplicate_sharded(
             files,
             recipe.dedup,
-            str(work / "dedup"),
+            work.dedup,
             executor,
             progress=lambda tasks: update(tasks, 0),
         )
@@ -369,7 +432,7 @@ def _dedup(work: Path, recipe: Recipe, progress: Progress, executor: Executor) -
     return result
 
 
-def _ordinals(work: Path) -> Iterator[tuple[int, Staged]]:
+def _ordinals(work: _Work) -> Iterator[tuple[int, Staged]]:
     """Every staged page with its position in the build (stage files in task order)."""
     ordinal = 0
     for path in _stage_files(work):
@@ -383,13 +446,13 @@ def _ordinals(work: Path) -> Iterator[tuple[int, Staged]]:
 
 def _write(
     out: Path,
-    work: Path,
+    work: _Work,
     recipe: Recipe,
     verdict: DedupResult,
     stats: BuildStats,
     progress: Progress,
 ) -> None:
-    saved = work / "written.pickle"
+    saved = work.local / "written.pickle"
     if saved.exists():
         previous: BuildStats = pickle.loads(saved.read_bytes())
         stats.__dict__.update({k: v for k, v in previous.__dict__.items() if k not in ("recipe",)})

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -359,6 +360,15 @@ def remove(location: Location) -> None:
     fs, path = filesystem(location)
     with _remote(location):
         fs.rm_file(path)
+
+
+def remove_tree(location: Location) -> None:
+    """Delete a folder or every object under a prefix; none there is fine."""
+    if not is_url(location):
+        shutil.rmtree(local_path(location), ignore_errors=True)
+        return
+    for name in list_tree(location):
+        remove(join(location, name))
 
 
 def _info(location: Location) -> dict[str, Any]:
