@@ -96,34 +96,19 @@ def build(
     ``out`` may be an object storage URL (``s3://bucket/prefix``): the dataset is built in
     ``work_dir`` (default: ``publish.staging_folder(out)``) and then published there, objects
     first, manifest last (``datasets/publish.py``)."""
-    if storage.is_url(out):
-        from wikipact.datasets.publish import publish_dataset, staging_folder
+    url = str(out) if storage.is_url(out) else None
+    local, task_files = Path(out), None
+    if url is not None:
+        from wikipact.datasets.publish import staging_folder
 
-        url = str(out)
         local = Path(work_dir) if work_dir is not None else staging_folder(url)
         # tasks that may run on other machines (Ray) read and write their files (stage,
         # dedup) beside the dataset, where every worker reaches them
-        remote_tasks = executor is not None and not executor.runs_tasks_here
-        result = _build(
-            source,
-            local,
-            recipe,
-            signing_key=signing_key,
-            workers=workers,
-            on_error=on_error,
-            keep_work=keep_work,
-            progress=progress,
-            executor=executor,
-            task_files=storage.join(url, WORK_DIR) if remote_tasks else None,
-        )
-        with (progress or _no_progress)("publish", None, "files") as update:
-            done = publish_dataset(local, url)
-            update(len(done.uploaded), 0)
-        result.out = url
-        return result
-    return _build(
+        if executor is not None and not executor.runs_tasks_here:
+            task_files = storage.join(url, WORK_DIR)
+    result = _build(
         source,
-        Path(out),
+        local,
         recipe,
         signing_key=signing_key,
         workers=workers,
@@ -131,7 +116,16 @@ def build(
         keep_work=keep_work,
         progress=progress,
         executor=executor,
+        task_files=task_files,
     )
+    if url is not None:
+        from wikipact.datasets.publish import publish_dataset
+
+        with (progress or _no_progress)("publish", None, "files") as update:
+            done = publish_dataset(local, url)
+            update(len(done.uploaded), 0)
+        result.out = url
+    return result
 
 
 def _build(
