@@ -141,7 +141,15 @@ class SQLiteStore:
         try:
             self.conn = connect(self.path, readonly=readonly)
             if readonly:
-                version_in_force(self.conn, STORE, label=str(self.path))
+                # the first connection to a WAL database after all others closed recovers its
+                # index under an exclusive lock: readers opening together meet "database is
+                # locked" (busy_timeout is 0 for readers), so they retry for a while
+                retry_locked(
+                    lambda: version_in_force(self.conn, STORE, label=str(self.path)),
+                    seconds=5.0,
+                    step=0.002,
+                    message=f"{self.path}: the database stayed locked for 5 s on opening",
+                )
             else:
                 migrate(self.conn, STORE, label=str(self.path))
         except sqlite3.DatabaseError as exc:
