@@ -171,8 +171,7 @@ def _not_found(url: str) -> LocationNotFound:
     bucket = url.partition("://")[2].split("/", 1)[0]
     missing_bucket = False
     with contextlib.suppress(Exception):
-        fs, _ = filesystem(url)
-        missing_bucket = not fs.exists(bucket)
+        missing_bucket = not _bucket_exists(url)
     if missing_bucket:
         return LocationNotFound(
             f"{url}: the bucket {bucket!r} does not exist; create it or check the URL"
@@ -182,6 +181,17 @@ def _not_found(url: str) -> LocationNotFound:
         f"{url}: no such object; check the URL (list the prefix: aws s3 ls "
         f"{url.rsplit('/', 1)[0]}/){_endpoint_note()}"
     )
+
+
+def _bucket_exists(url: str) -> bool:
+    """Whether the bucket of ``url`` exists; a refusal (bad credentials, no permission) raises
+    ``PermissionError`` rather than passing for a missing bucket (``fs.exists`` says False)."""
+    fs, _ = filesystem(url)
+    try:
+        fs.info(url.partition("://")[2].split("/", 1)[0])
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _reason(exc: BaseException) -> str:
@@ -341,7 +351,7 @@ def listdir(location: Location) -> list[str]:
     fs, path = filesystem(location)
     path = path.rstrip("/")
     with _remote(location):
-        if not fs.exists(path.split("/", 1)[0]):
+        if not _bucket_exists(os.fspath(location)):
             raise _not_found(os.fspath(location))
         try:
             entries = fs.ls(path, detail=False, refresh=True)
@@ -413,6 +423,21 @@ def identity(location: Location) -> str:
     info = _info(location)
     version = str(info.get("ETag") or "").strip('"') or str(info.get("LastModified") or "")
     return f"{os.fspath(location).rstrip('/')}|{info['size']}|{version}"
+
+
+def presign(location: Location, seconds: int, *, filename: str | None = None) -> str:
+    """A URL that lets anyone holding it GET the object for ``seconds`` (an S3 presigned URL,
+    signed with the credentials in use); ``filename`` is what the download offers to save as.
+
+    Only for object storage: a local path raises ``ConfigError``."""
+    if not _is_s3(location):
+        raise ConfigError(f"{os.fspath(location)}: only s3:// objects have presigned URLs")
+    fs, path = filesystem(location)
+    options = (
+        {"ResponseContentDisposition": f'attachment; filename="{filename}"'} if filename else {}
+    )
+    with _remote(location):
+        return str(fs.sign(path, expiration=seconds, **options))
 
 
 def sha256(location: Location) -> str:
