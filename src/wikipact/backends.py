@@ -1,7 +1,8 @@
 """The backends a command or the API runs on, chosen once from the settings and passed in.
 
 ``Backends`` holds what wikipact stores things in: the article store, the access repository
-(partners, agreements, keys, limits, usage), the snapshots folder, and the database the search
+(partners, agreements, keys, limits, usage), the snapshots folder (or object storage URL),
+and the database the search
 index and the snapshots registry live in. Code above these layers asks a ``Backends`` for them
 and never opens a database, a connection or a path of its own.
 
@@ -46,7 +47,8 @@ class Backends:
         return is_postgres_url(self.url)
 
     @property
-    def snapshots_root(self) -> Path:
+    def snapshots_root(self) -> Path | str:
+        """The snapshots folder, or their object storage URL (``s3://bucket/snapshots``)."""
         return self.settings.snapshots_root
 
     def store(self, *, readonly: bool = False) -> ArticleStore:
@@ -132,6 +134,6 @@ class Backends:
             self._access = None
 
 
-def open_backends(db: str | None = None, *, snapshots: Path | None = None) -> Backends:
+def open_backends(db: str | None = None, *, snapshots: Path | str | None = None) -> Backends:
     """Backends from the settings, with a command's ``--db`` and ``--snapshots`` on top."""
     return Backends(load_settings(db=db, snapshots=snapshots))

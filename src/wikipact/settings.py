@@ -1,12 +1,18 @@
 """wikipact's settings, read once: command-line options over ``WIKIPACT_*`` variables over defaults.
 
-=====================  =========================  ===============================================
-setting                variable                   default
-=====================  =========================  ===============================================
-``db``                 ``WIKIPACT_DB``            ``sqlite:///<user data dir>/wikipact.db``
-``snapshots``          ``WIKIPACT_SNAPSHOTS``     ``<user data dir>/snapshots``
-``signing_dir``        ``WIKIPACT_SIGNING_DIR``   ``<user config dir>/signing``
-=====================  =========================  ===============================================
+======================  ================================  ====================================
+setting                 variable                          default
+======================  ================================  ====================================
+``db``                  ``WIKIPACT_DB``                   ``sqlite:///<user data>/wikipact.db``
+``snapshots``           ``WIKIPACT_SNAPSHOTS``            ``<user data dir>/snapshots``
+``snapshots_redirect``  ``WIKIPACT_SNAPSHOTS_REDIRECT``   ``0``: stream downloads
+``signing_dir``         ``WIKIPACT_SIGNING_DIR``          ``<user config dir>/signing``
+======================  ================================  ====================================
+
+``snapshots`` is a folder or an object storage URL (``s3://bucket/snapshots``: endpoint and
+credentials from the standard ``AWS_*`` variables). With object storage and
+``snapshots_redirect`` above 0, the API answers a download with a redirect to a presigned URL
+of the object that lasts that many seconds (metered when issued) instead of streaming it.
 
 ``db`` is a URL: ``sqlite:///relative.db``, ``sqlite:////absolute.db`` (or a plain path), or
 ``postgresql://user@host:5432/database``. ``Backends`` (``backends.py``) are built from it.
@@ -42,7 +48,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WIKIPACT_", extra="ignore", frozen=True)
 
     db: str = ""
-    snapshots: Path | None = None
+    snapshots: str | None = None
+    snapshots_redirect: int = 0
     signing_dir: Path | None = None
 
     @field_validator("db")
@@ -60,9 +67,27 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         return self.db or default_db()
 
+    @field_validator("snapshots")
+    @classmethod
+    def _root(cls, value: str | None) -> str | None:
+        value = value.strip() if value is not None else None
+        return value or None
+
+    @field_validator("snapshots_redirect")
+    @classmethod
+    def _seconds(cls, value: int) -> int:
+        if not 0 <= value <= 7 * 24 * 3600:  # S3 presigned URLs last at most 7 days
+            raise ValueError("seconds a presigned URL lasts: 0 (stream) to 604800 (7 days)")
+        return value
+
     @property
-    def snapshots_root(self) -> Path:
-        return (self.snapshots or _data_dir() / "snapshots").expanduser()
+    def snapshots_root(self) -> Path | str:
+        """The snapshots folder (a ``Path``) or object storage URL (a string)."""
+        from wikipact import storage
+
+        if self.snapshots and storage.is_url(self.snapshots):
+            return self.snapshots.rstrip("/")
+        return (Path(self.snapshots) if self.snapshots else _data_dir() / "snapshots").expanduser()
 
 
 def load_settings(**options: Any) -> Settings:
@@ -70,7 +95,7 @@ def load_settings(**options: Any) -> Settings:
     ``ConfigError`` naming the variable or option."""
     from pydantic import ValidationError
 
-    given = {k: v for k, v in options.items() if v is not None}
+    given = {k: str(v) if isinstance(v, Path) else v for k, v in options.items() if v is not None}
     try:
         return Settings(**given)  # options first, then the environment, then the defaults
     except ValidationError as exc:

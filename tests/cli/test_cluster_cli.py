@@ -1,5 +1,6 @@
 """The cluster options as a user types them: dumps at s3:// URLs, ``--executor ray
---ray-address``, ``--out s3://...``, ``verify s3://...``, ``snapshot create --executor ray``.
+--ray-address``, ``--out s3://...``, ``verify s3://...``, ``snapshot create --executor ray
+--root s3://...`` and ``snapshot add-dataset s3://...``.
 
 Each command is a separate process that joins the tests' Ray instance by its address
 (tests/ray_cluster.py) and reaches the tests' S3-compatible server through the AWS_*
@@ -81,13 +82,18 @@ def test_ingest_build_verify_and_snapshot_on_ray_with_object_storage(
     )
     assert again.returncode == 0 and "up to date" in again.stderr
 
-    root = tmp_path / "snapshots"
+    root = storage.join(s3_bucket, "snapshots")
     snapshot = wikipact(
-        "snapshot", "create", "--project", "enwiki", "--db", db, "--root", str(root),
+        "snapshot", "create", "--project", "enwiki", "--db", db, "--root", root,
         "--chunk-records", "10", *cluster, signing=keys,
     )  # fmt: skip
     assert snapshot.returncode == 0, snapshot.stderr
-    assert len(list(root.glob("enwiki_namespace_0_*_chunk_*.tar.gz"))) == 6  # 55 records
+    names = storage.listdir(root)
+    assert len([n for n in names if "_chunk_" in n]) == 6, names  # 55 records, in the bucket
+    assert f"file      {root}/enwiki_namespace_0_" in snapshot.stdout
+    packaged = wikipact("snapshot", "add-dataset", out, "--db", db, "--root", root, signing=keys)
+    assert packaged.returncode == 0, packaged.stderr
+    assert len([n for n in storage.listdir(root) if n.startswith("dataset_")]) == 1
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,9 @@ from wikipact.backends import Backends, open_backends
 from wikipact.model.article import Article
 
 
-def create_app(backends: Backends | str | Path, *, snapshots_root: Path | None = None) -> FastAPI:
+def create_app(
+    backends: Backends | str | Path, *, snapshots_root: Path | str | None = None
+) -> FastAPI:
     """The API over ``backends`` (or the SQLite file at that path, with ``snapshots_root``)."""
     if not isinstance(backends, Backends):
         url = str(backends)

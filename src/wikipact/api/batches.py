@@ -117,6 +117,7 @@ def _file(svc: Services, principal: Any, date: str, hour: str, identifier: str) 
         filename=f"{identifier}_{date}_{hour}.tar.gz",
         modified=info.newest,
         records=kept.events,
+        redirect_seconds=svc.backends.settings.snapshots_redirect,
     )
 
 

@@ -80,7 +80,7 @@ class Services:
         return self._registry  # type: ignore[no-any-return]
 
     @property
-    def snapshots_root(self) -> Path:
+    def snapshots_root(self) -> Path | str:
         return self.backends.snapshots_root
 
     def language_of(self, project: str) -> str | None:
@@ -198,7 +198,9 @@ class Meter:
         bytes_sent: int = 0,
         snapshot: str | None = None,
     ) -> None:
-        """Record the delivery once; a failed one gives its quota unit back."""
+        """Record the delivery once; a failed one (4xx, 5xx, 499) gives its quota unit back.
+        A redirect (3xx) to a presigned URL of the file is a delivery: it is metered when
+        issued, as the whole download it allows."""
         if self.done:
             return
         self.done = True
@@ -213,7 +215,7 @@ class Meter:
             agreement=self.agreement,
             snapshot=snapshot,
         )
-        if not 200 <= status < 300 and self.period is not None:
+        if status >= 400 and self.period is not None:  # 2xx, and a redirect to the file
             self.svc.access.release(self.agreement, self.channel, self.period)
 
 

@@ -7,7 +7,9 @@ newest file of that name the caller may see) or by its dated identifier
 each name once, by its stable name, with ``dated_identifier`` as a wikipact addition.
 
 Files are found through the registry and opened only through ``registry.snapshot_file`` (under
-the snapshots root): nothing from the URL becomes a path. A snapshot needs the ``snapshots``
+the snapshots root, a folder or object storage): nothing from the URL becomes a path. From
+object storage a download is streamed by ranged GETs, or, with ``WIKIPACT_SNAPSHOTS_REDIRECT``
+set, answered with a redirect to a presigned URL of the object (``api.files``). A snapshot needs the ``snapshots``
 channel and a dataset the ``datasets`` channel, for every project it holds; a file private to
 another partner is "not found".
 """
@@ -27,7 +29,7 @@ from wikipact.access.entitlement import Grant
 from wikipact.api import files
 from wikipact.api.context import Caller, Meter, Services, rate_limited, services
 from wikipact.api.query import ListQuery, apply, apply_one, from_params
-from wikipact.errors import ForbiddenError, NotFoundError, StoreError
+from wikipact.errors import ConfigError, ForbiddenError, NotFoundError, StoreError
 from wikipact.snapshots import registry
 
 log = logging.getLogger("wikipact.api")
@@ -229,7 +231,7 @@ def _file_of(svc: Services, snapshot: Any) -> Any:
     file is not available, never a path of this server."""
     try:
         return registry.snapshot_file(svc.snapshots_root, snapshot)
-    except (NotFoundError, StoreError) as exc:
+    except (NotFoundError, StoreError, ConfigError) as exc:
         log.error("download of %s: %s", snapshot.identifier, exc)
         raise NotFoundError(
             f"the file of {snapshot.identifier} is not available on this server now; "
@@ -246,6 +248,7 @@ def _kept(svc: Services, snapshot: Any, filename: str) -> files.KeptFile:
         modified=snapshot.created_at,
         records=snapshot.records,
         metered_as=snapshot.identifier,
+        redirect_seconds=svc.backends.settings.snapshots_redirect,
     )
 
 

@@ -334,7 +334,11 @@ def serve_command(
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Server processes.")] = 2,
     snapshots: Annotated[
-        Path | None, typer.Option("--snapshots", help="Snapshots folder (default per user).")
+        str | None,
+        typer.Option(
+            "--snapshots",
+            help="Snapshots folder or object storage URL (s3://bucket/prefix; default per user).",
+        ),
     ] = None,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")

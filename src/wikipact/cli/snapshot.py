@@ -35,11 +35,11 @@ app = typer.Typer(
 console = Console(soft_wrap=True, highlight=False)
 
 RootOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--root",
-        help=f"Directory of the snapshot files (default: ${ENV_VAR}, else 'snapshots' in the "
-        "per-user data directory).",
+        help=f"Folder of the snapshot files, or an object storage URL (s3://bucket/prefix) "
+        f"(default: ${ENV_VAR}, else 'snapshots' in the per-user data directory).",
         show_default=False,
     ),
 ]
@@ -125,7 +125,12 @@ def create_command(
 
 @app.command("add-dataset")
 def add_dataset_command(
-    directory: Annotated[Path, typer.Argument(help="Dataset directory `wikipact build` wrote.")],
+    directory: Annotated[
+        str,
+        typer.Argument(
+            help="Dataset directory `wikipact build` wrote, or the URL its --out published to."
+        ),
+    ],
     db: DbOption = None,
     root: RootOption = None,
     owner: OwnerOption = None,
@@ -189,9 +194,11 @@ def list_command(
     wide.print(table)
 
 
-def _print_one(snapshot: Snapshot, root: Path, *, chunks: int | None = None) -> None:
+def _print_one(snapshot: Snapshot, root: Path | str, *, chunks: int | None = None) -> None:
+    from wikipact.storage import join
+
     console.print(f"[bold green]{snapshot.kind}[/] [bold]{escape(snapshot.identifier)}[/]")
-    console.print(f"file      {escape(str(Path(root) / snapshot.path))}")
+    console.print(f"file      {escape(join(root, snapshot.path))}")
     console.print(f"records   {snapshot.records:,}")
     console.print(f"size      {snapshot.size:,} bytes ({_human(snapshot.size)})")
     console.print(f"sha256    {snapshot.sha256}")

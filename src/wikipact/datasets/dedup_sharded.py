@@ -304,17 +304,22 @@ def _same_page(task: _Task) -> list[_Group]:
     out = _location(task.work, SAME_PAGE, task.part)
     if storage.exists(out):
         return _groups.decode(_section(out, task.partitions))
-    rows = [
-        row
-        for f in range(task.files)
-        for row in _rows.decode(_section(_location(task.work, CANDIDATES, f), task.part))
-    ]
+    rows = _partition_rows(task, CANDIDATES, task.files)
     survivors, groups = _collapse(rows, lambda r: r.id, "same_page")
     parts: list[list[_Row]] = [[] for _ in range(task.partitions)]
     for row in survivors:
         parts[_partition_of(row.text_hash, task.partitions)].append(row)
     storage.put_bytes(out, _pack([*map(_encoder.encode, parts), _encoder.encode(groups)]))
     return groups
+
+
+def _partition_rows(task: _Task, stage: str, files: int) -> list[_Row]:
+    """This task's partition of the rows in the ``files`` files of an earlier ``stage``."""
+    return [
+        row
+        for f in range(files)
+        for row in _rows.decode(_section(_location(task.work, stage, f), task.part))
+    ]
 
 
 def _collapse(
@@ -360,11 +365,7 @@ def _exact(task: _Task) -> list[_Group]:
     out = _location(task.work, EXACT, task.part)
     if storage.exists(out):
         return _groups.decode(_section(out, task.partitions))
-    rows = [
-        row
-        for p in range(task.partitions)
-        for row in _rows.decode(_section(_location(task.work, SAME_PAGE, p), task.part))
-    ]
+    rows = _partition_rows(task, SAME_PAGE, task.partitions)
     if task.rules.exact:
         survivors, groups = _collapse(rows, lambda r: r.text_hash, "exact_duplicate")
     else:

@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from wikipact import storage
 from wikipact.api import files
 from wikipact.api.context import Services, services
 from wikipact.api.snapshots import find_file, send_file, visible_files
@@ -52,7 +53,7 @@ from wikipact.datasets.signing import (
     public_key_b64,
     raw_public_key,
 )
-from wikipact.errors import NotFoundError
+from wikipact.errors import ConfigError, NotFoundError, StoreError
 from wikipact.portal.guard import PartnerSession
 from wikipact.portal.render import instant, number, render, size
 from wikipact.portal.session import Session
@@ -106,7 +107,7 @@ class Package:
         return {str(k): int(v) for k, v in found.items() if isinstance(v, int)}
 
 
-def read_package(path: Path, identifier: str) -> Package:
+def read_package(path: Path | str, identifier: str) -> Package:
     """The manifest, signature and card of the dataset package at ``path`` (members
     ``<identifier>/manifest.json`` ...), read in one pass that stops when it has all three, at
     the end, or after ``SCAN_BYTES`` of other members."""
@@ -114,7 +115,7 @@ def read_package(path: Path, identifier: str) -> Package:
     found: dict[str, bytes] = {}
     skipped = 0
     try:
-        with tarfile.open(path, mode="r|gz") as tar:
+        with storage.open_read(path) as fh, tarfile.open(fileobj=fh, mode="r|gz") as tar:
             for member in tar:
                 relpath = member.name.removeprefix(f"{identifier}/")
                 if relpath in wanted and member.isreg() and member.size <= MEMBER_BYTES:
@@ -126,7 +127,7 @@ def read_package(path: Path, identifier: str) -> Package:
                 skipped += member.size
                 if skipped > SCAN_BYTES:
                     return _package(found, "the file is too large to check here")
-    except (OSError, EOFError, tarfile.TarError, zlib.error):
+    except (OSError, ConfigError, EOFError, tarfile.TarError, zlib.error):
         return _package(found, "the file could not be read")
     return _package(found, None)
 
@@ -144,14 +145,14 @@ def _package(found: dict[str, bytes], problem: str | None) -> Package:
 @lru_cache(maxsize=128)
 def _cached_package(path: str, sha256: str, identifier: str) -> Package:
     """``read_package``, once per file: a registered file's bytes are its SHA-256's."""
-    return read_package(Path(path), identifier)
+    return read_package(storage.path_or_url(path), identifier)
 
 
 def package_of(svc: Services, snapshot: Snapshot) -> Package:
     """The package of a dataset build (an empty one, with the reason, when its file is gone)."""
     try:
         path = registry.snapshot_file(svc.snapshots_root, snapshot)
-    except NotFoundError:
+    except (NotFoundError, StoreError, ConfigError):
         return Package(problem="the file is missing on the server")
     return _cached_package(str(path), snapshot.sha256, snapshot.identifier)
 

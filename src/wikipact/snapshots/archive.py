@@ -3,8 +3,9 @@ dataset builds are made of.
 
 The gzip header has mtime 0 and no file name; a tar member has the mtime it is given, uid/gid
 0, empty owner names and mode 0644 (PAX format, so members above 8 GiB are fine). A file is
-written to a temp file beside its final path, fsynced and renamed into place, its size and
-sha256 computed while it is written.
+written whole or not at all, in a folder (a temp file beside its final path, fsynced and renamed
+into place) or in object storage (one upload, visible when complete), its size and sha256
+computed while it is written.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import os
 import tarfile
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
-from wikipact.errors import NotFoundError, StoreError
-from wikipact.snapshots.registry import Snapshot, snapshot_file
+from wikipact.errors import ConfigError, NotFoundError, StoreError
+from wikipact.snapshots.registry import Root, Snapshot, file_location
+from wikipact.storage import Location
 
 COMPRESS_LEVEL = 6
 COPY_BYTES = 1 << 20
@@ -91,42 +90,43 @@ def gzip_tar(out: BinaryIO) -> tuple[gzip.GzipFile, tarfile.TarFile]:
     return gz, tarfile.TarFile(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT)  # type: ignore[arg-type]
 
 
-def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> tuple[int, str]:
-    """Run ``write`` on a temp file beside ``path``, fsync, rename; returns (size, sha256)."""
-    from wikipact.run.parse import fsync_replace
+def write_atomic(location: Location, write: Callable[[BinaryIO], None]) -> tuple[int, str]:
+    """Run ``write`` on a file that appears at ``location`` whole or not at all; returns (size,
+    sha256) of what was written.
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            hashing = HashingWriter(fh)
-            write(hashing)  # type: ignore[arg-type]
-            os.fchmod(fh.fileno(), 0o644)
-        fsync_replace(tmp, str(path))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    In a folder: a temp file beside it, fsynced and renamed; in object storage: one upload,
+    visible when complete (``storage.open_write``). If ``write`` raises, nothing is left."""
+    from wikipact import storage
+
+    with storage.open_write(location) as fh:
+        hashing = HashingWriter(fh)
+        write(hashing)  # type: ignore[arg-type]
     return hashing.size, hashing.digest.hexdigest()
 
 
-def file_ok(root: Path, snapshot: Snapshot) -> bool:
+def file_ok(root: Root, snapshot: Snapshot) -> bool:
     """Whether the file of ``snapshot`` is in place with its registered size."""
+    from wikipact import storage
+
     try:
-        return snapshot_file(root, snapshot).stat().st_size == snapshot.size
-    except (NotFoundError, StoreError, OSError):
+        return storage.size(file_location(root, snapshot)) == snapshot.size
+    except (NotFoundError, StoreError, ConfigError, OSError):
         return False
 
 
-def file_intact(root: Path, snapshot: Snapshot) -> bool:
+def file_intact(root: Root, snapshot: Snapshot) -> bool:
     """Whether the file of ``snapshot`` is in place with its registered size and sha256 (reads
     the whole file)."""
+    from wikipact import storage
+
     if not file_ok(root, snapshot):
         return False
     digest = hashlib.sha256()
     try:
-        with open(snapshot_file(root, snapshot), "rb") as fh:
+        with storage.open_read(file_location(root, snapshot)) as fh:
             while block := fh.read(COPY_BYTES):
                 digest.update(block)
-    except (NotFoundError, StoreError, OSError):
+    except (NotFoundError, StoreError, ConfigError, OSError):
         return False
     return digest.hexdigest() == snapshot.sha256
 

@@ -1,7 +1,7 @@
 """A snapshot's chunks, as Wikimedia Enterprise serves them: separate files of consecutive records.
 
 Chunk ``k`` of the snapshot ``enwiki_namespace_0_20250126`` is
-``<root>/enwiki_namespace_0_20250126_chunk_<k>.tar.gz``, one member
+``<root>/enwiki_namespace_0_20250126_chunk_<k>.tar.gz`` (a folder or object storage), one member
 ``enwiki_namespace_0_20250126_chunk_<k>.ndjson`` holding records ``k * n`` to ``k * n + n - 1``
 of the snapshot (``n`` = ``chunk_records``), written with the snapshot file's deterministic
 tar/gzip settings (member mtime: the newest ``date_modified`` in the chunk). Concatenating the
@@ -24,10 +24,10 @@ import hashlib
 import tarfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from wikipact.errors import NotFoundError, StoreError
+from wikipact import storage
+from wikipact.errors import ConfigError, NotFoundError, StoreError
 from wikipact.snapshots.archive import (
     COPY_BYTES,
     epoch,
@@ -38,8 +38,10 @@ from wikipact.snapshots.archive import (
 )
 from wikipact.snapshots.registry import (
     Db,
+    Root,
     Snapshot,
     chunks_of,
+    file_location,
     now_iso,
     register,
     snapshot_file,
@@ -113,7 +115,7 @@ def chunk_identifier(parent: str, k: int) -> str:
 
 def ensure_chunks(
     db: Db,
-    root: Path,
+    root: Root,
     parent: Snapshot,
     parts: Sequence[Part],
     *,
@@ -160,7 +162,7 @@ def ensure_chunks(
     return chunks_of(db, parent.identifier)
 
 
-def chunks_in_place(db: Db, root: Path, parent: Snapshot, parts: Sequence[Part]) -> bool:
+def chunks_in_place(db: Db, root: Root, parent: Snapshot, parts: Sequence[Part]) -> bool:
     """Whether ``parent``'s registered chunks are exactly ``parts``, with their files in place."""
     existing = {c.identifier: c for c in chunks_of(db, parent.identifier)}
     wanted = [_planned(parent, k, part) for k, part in enumerate(parts)]
@@ -187,7 +189,7 @@ def _planned(parent: Snapshot, k: int, part: Part) -> Snapshot:
     )
 
 
-def _in_place(root: Path, found: Snapshot | None, plan: Snapshot) -> bool:
+def _in_place(root: Root, found: Snapshot | None, plan: Snapshot) -> bool:
     if found is None:
         return False
     same = dataclasses.replace(found, size=0, sha256="", created_at="") == plan
@@ -195,13 +197,13 @@ def _in_place(root: Path, found: Snapshot | None, plan: Snapshot) -> bool:
 
 
 def _cut(
-    root: Path, parent: Snapshot, parts: Sequence[Part], todo: set[int], progress: Progress
+    root: Root, parent: Snapshot, parts: Sequence[Part], todo: set[int], progress: Progress
 ) -> dict[int, tuple[int, str]]:
     """Stream ``parent``'s member once, writing chunks ``todo``; (size, sha256) of each."""
     path = snapshot_file(root, parent)
     written: dict[int, tuple[int, str]] = {}
     try:
-        with open(path, "rb") as fh, tarfile.open(fileobj=fh, mode="r|gz") as tar:
+        with storage.open_read(path) as fh, tarfile.open(fileobj=fh, mode="r|gz") as tar:
             source = _member(tar, parent, sum(p.size for p in parts))
             for k, part in enumerate(parts):
                 lines = _Counting(source)
@@ -229,7 +231,7 @@ def _member(tar: tarfile.TarFile, parent: Snapshot, size: int) -> IO[bytes]:
     return source
 
 
-def _write_chunk(root: Path, parent: Snapshot, k: int, part: Part, lines: Any) -> tuple[int, str]:
+def _write_chunk(root: Root, parent: Snapshot, k: int, part: Part, lines: Any) -> tuple[int, str]:
     identifier = chunk_identifier(parent.identifier, k)
 
     def write(out: BinaryIO) -> None:
@@ -237,7 +239,7 @@ def _write_chunk(root: Path, parent: Snapshot, k: int, part: Part, lines: Any) -
         with gz, tar:
             tar.addfile(tarinfo(f"{identifier}.ndjson", part.size, epoch(part.newest)), lines)
 
-    return write_atomic(root / f"{identifier}.tar.gz", write)
+    return write_atomic(storage.join(root, f"{identifier}.tar.gz"), write)
 
 
 class _Counting:
@@ -270,9 +272,9 @@ def _mismatch(parent: Snapshot) -> StoreError:
     )
 
 
-def _remove_file(root: Path, chunk: Snapshot) -> None:
-    with contextlib.suppress(NotFoundError, StoreError, OSError):
-        snapshot_file(root, chunk).unlink()
+def _remove_file(root: Root, chunk: Snapshot) -> None:
+    with contextlib.suppress(NotFoundError, StoreError, ConfigError, OSError):
+        storage.remove(file_location(root, chunk))
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:

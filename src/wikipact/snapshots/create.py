@@ -1,5 +1,8 @@
 """Make snapshot files from the store, and package dataset builds, for bulk download.
 
+The root of the files is a folder or an object storage URL (``s3://bucket/snapshots``, through
+``wikipact.storage``): the bytes, identifiers and registry rows are the same either way.
+
 A snapshot of one project and namespace is ``<root>/<identifier>.tar.gz``: a gzip-compressed tar
 holding one member, ``<identifier>.ndjson``, one Article record (JSON) per line in page-id order,
 as Wikimedia Enterprise lays out its snapshots. Only live, non-redirect pages of the namespace
@@ -24,8 +27,9 @@ is always that of the file as written.)
 Both passes over the store run inside one read transaction (``store_view``, on SQLite or
 PostgreSQL), so a concurrent ingest can neither tear a snapshot nor change it between passes:
 the first counts records and bytes, in all and per chunk (a tar header needs the member's size
-before its data, and memory must stay constant), the second writes. The file is written to a
-temp file in the root, fsynced and renamed into place, its sha256 computed while it is written.
+before its data, and memory must stay constant), the second writes. The file appears whole or
+not at all (a temp file in the folder, fsynced and renamed into place; or one upload, visible
+when complete), its sha256 computed while it is written.
 
 A dataset build (``wikipact build``) is packaged the same way, as
 ``<root>/dataset_<name>_<manifest sha256[:12]>.tar.gz`` with its files under a directory of that
@@ -46,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from wikipact import storage
 from wikipact.errors import ConfigError, NotFoundError, StoreError
 from wikipact.model.article import Article
 from wikipact.model.codec import to_json
@@ -63,6 +68,7 @@ from wikipact.snapshots.chunks import CHUNK_RECORDS, Part, Parts, chunks_in_plac
 from wikipact.snapshots.registry import (
     Db,
     Kind,
+    Root,
     Snapshot,
     get_snapshot,
     now_iso,
@@ -74,6 +80,7 @@ from wikipact.snapshots.store_view import StoreView
 
 if TYPE_CHECKING:
     from wikipact.run.executor import Executor
+    from wikipact.storage import Location
 
 __all__ = ["CHUNK_RECORDS", "create_snapshot", "register_dataset", "snapshot_name"]
 
@@ -122,7 +129,7 @@ def snapshot_name(project: str, namespace: int) -> str:
 
 def create_snapshot(
     db: Db,
-    root: Path,
+    root: Root,
     project: str,
     namespace: int = 0,
     *,
@@ -149,7 +156,8 @@ def create_snapshot(
     ``executor`` (``run/executor.py``): with several workers, or on Ray, the chunks are written
     by tasks that read their records from the store themselves, each checked against the
     sha256 the scan took of its records (the same bytes as chunks cut from the file, which is
-    what happens without); ``root`` must then be a folder every worker can write to.
+    what happens without); ``root`` must then be a place every worker can write to: object
+    storage (``s3://bucket/snapshots``) or a shared folder.
     """
     from wikipact.snapshots.store_view import read_view
 
@@ -207,7 +215,7 @@ def _reusable(previous: list[Snapshot], target: _Target, scan: _Scan) -> Snapsho
     )
 
 
-def _keep(db: Db, root: Path, snapshot: Snapshot, scan: _Scan) -> bool:
+def _keep(db: Db, root: Root, snapshot: Snapshot, scan: _Scan) -> bool:
     """Whether a reused snapshot's file can stay: in place, and intact (sha256) when chunks are
     to be cut from it."""
     if not file_ok(root, snapshot):
@@ -217,7 +225,7 @@ def _keep(db: Db, root: Path, snapshot: Snapshot, scan: _Scan) -> bool:
 
 def _write(
     store: StoreView,
-    root: Path,
+    root: Root,
     target: _Target,
     identifier: str,
     scan: _Scan,
@@ -226,7 +234,8 @@ def _write(
     created_at: str,
 ) -> Snapshot:
     """Write the file of ``identifier``; its registry row (not registered yet)."""
-    path = root / f"{identifier}.tar.gz"
+    name = f"{identifier}.tar.gz"
+    path = storage.join(root, name)
     try:
         size, digest = write_atomic(
             path,
@@ -241,7 +250,7 @@ def _write(
         projects=(target.project,),
         namespace=target.namespace,
         in_language=scan.language,
-        path=path.name,
+        path=name,
         size=size,
         sha256=digest,
         records=scan.records,
@@ -279,13 +288,14 @@ def _structured_encoder(store: StoreView, project: str) -> Encode:
 
 def register_dataset(
     db: str | os.PathLike[str] | Any,
-    dataset_dir: Path,
+    dataset_dir: Location,
     *,
-    root: Path | None = None,
+    root: Root | None = None,
     owner: str | None = None,
     progress: Progress | None = None,
 ) -> Snapshot:
-    """Package the dataset build in ``dataset_dir`` under ``root`` and register it.
+    """Package the dataset build in ``dataset_dir`` (a folder, or the URL ``build --out``
+    published to) under ``root`` and register it.
 
     ``root`` defaults to :func:`wikipact.snapshots.registry.default_root`. The identifier is
     derived from the manifest's bytes, so registering the same build again returns the existing
@@ -296,12 +306,12 @@ def register_dataset(
 
     if owner is not None and not owner.strip():
         raise ConfigError("--owner must be a partner id, not blank")
-    dataset_dir = Path(dataset_dir)
+    dataset_dir = storage.path_or_url(dataset_dir)
     root = _prepare_root(root if root is not None else default_root())
     progress = progress or _no_progress
-    manifest_path = dataset_dir / MANIFEST_NAME
+    manifest_path = storage.join(dataset_dir, MANIFEST_NAME)
     try:
-        manifest_data = manifest_path.read_bytes()
+        manifest_data = storage.get_bytes(manifest_path)
         manifest = json.loads(manifest_data)
     except FileNotFoundError:
         raise ConfigError(
@@ -313,7 +323,7 @@ def register_dataset(
         "wikipact-dataset-manifest/"
     ):
         raise ConfigError(f"{manifest_path} is not a wikipact dataset manifest")
-    if not (dataset_dir / SIGNATURE_NAME).is_file():
+    if not storage.exists(storage.join(dataset_dir, SIGNATURE_NAME)):
         raise ConfigError(f"{dataset_dir} has no {SIGNATURE_NAME}: the build is not finished")
     files: list[dict[str, Any]] = list(manifest.get("files") or [])
     for entry in files:
@@ -343,9 +353,9 @@ def register_dataset(
         (SIGNATURE_NAME, None),
         *((str(e["path"]), str(e.get("sha256", ""))) for e in files),
     ]
-    path = root / f"{identifier}.tar.gz"
+    name = f"{identifier}.tar.gz"
     size, digest = write_atomic(
-        path,
+        storage.join(root, name),
         lambda out: _write_dataset(out, dataset_dir, identifier, members, modified, progress),
     )
     return register(
@@ -357,7 +367,7 @@ def register_dataset(
             projects=tuple(projects),
             namespace=int(namespaces[0]) if len(namespaces) == 1 else None,
             in_language=languages[0] if len(languages) == 1 else None,
-            path=path.name,
+            path=name,
             size=size,
             sha256=digest,
             records=int((manifest.get("counts") or {}).get("kept") or 0),
@@ -460,7 +470,7 @@ def _write_snapshot(
 
 def _write_dataset(
     out: BinaryIO,
-    directory: Path,
+    directory: Root,
     identifier: str,
     members: list[tuple[str, str | None]],
     modified: str | None,
@@ -470,10 +480,10 @@ def _write_dataset(
     gz, tar = gzip_tar(out)
     with gz, tar:
         for done, (relpath, expected) in enumerate(sorted(members), 1):
-            source = directory / relpath
+            source = storage.join(directory, relpath)
             try:
-                with open(source, "rb") as fh:
-                    size = os.fstat(fh.fileno()).st_size
+                size = storage.size(source)
+                with storage.open_read(source) as fh:
                     digest = hashlib.sha256()
                     member = reader(_read_hashing(fh, digest))
                     tar.addfile(tarinfo(f"{identifier}/{relpath}", size, mtime), member)
@@ -536,7 +546,7 @@ def _chunk_task(args: tuple[_ChunkJob, int, Part]) -> tuple[int, str]:
 
     job, k, part = args
     identifier = chunk_identifier(job.parent, k)
-    path = Path(job.root) / f"{identifier}.tar.gz"
+    path = storage.join(job.root, f"{identifier}.tar.gz")
     digest = hashlib.sha256()
     records = 0
     with read_view(job.db) as store:
@@ -563,7 +573,7 @@ def _chunk_task(args: tuple[_ChunkJob, int, Part]) -> tuple[int, str]:
         except OSError as exc:
             raise StoreError(f"cannot write the chunk {path}: {exc}") from None
     if records != part.records or digest.hexdigest() != part.digest:
-        path.unlink(missing_ok=True)
+        storage.remove(path)
         raise _changed(job.project)
     return result
 
@@ -592,8 +602,12 @@ def _changed(project: str) -> StoreError:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _prepare_root(root: Path) -> Path:
-    root = Path(root)
+def _prepare_root(root: Root) -> Root:
+    """The root as a ``Path`` (a folder, made if missing) or a URL string (object storage has
+    no folders to make: a missing bucket is reported by the first write)."""
+    if storage.is_url(root):
+        return storage.path_or_url(root)
+    root = Path(storage.local_path(root))
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

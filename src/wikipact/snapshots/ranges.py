@@ -30,6 +30,7 @@ from typing import Protocol
 
 from wikipact.errors import StoreError, WikipactError
 
+REMOTE_CHUNK = 4 << 20  # bytes per ranged GET when serving an object from object storage
 MAX_DIGITS = 30  # longer numbers than this are treated as "very large", never parsed
 _RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
@@ -186,15 +187,21 @@ def if_none_match(header: str | None, current_etag: str) -> bool:
     return False
 
 
-def iter_file(path: Path, start: int, end: int, chunk: int = 1 << 16) -> Iterator[bytes]:
-    """The bytes ``start`` to ``end`` (inclusive) of ``path``, in pieces of at most ``chunk``.
+def iter_file(path: Path | str, start: int, end: int, chunk: int = 1 << 16) -> Iterator[bytes]:
+    """The bytes ``start`` to ``end`` (inclusive) of ``path`` (a file, or an object's URL), in
+    pieces of at most ``chunk``. An object is fetched by ranged GETs of exactly these bytes
+    (``REMOTE_CHUNK`` at a time), never more.
 
     Raises ``StoreError`` when the file is shorter than ``end + 1`` bytes (it changed under us).
     """
+    from wikipact import storage
+
     if start < 0 or end < start - 1 or chunk <= 0:
         raise ValueError(f"bad byte span {start}-{end} (chunk {chunk})")
     remaining = end - start + 1
-    with open(path, "rb") as fh:
+    if storage.is_url(path):
+        chunk = max(chunk, REMOTE_CHUNK)  # one GET per piece: fewer, larger ones
+    with storage.open_read(path, readahead=False) as fh:
         fh.seek(start)
         while remaining > 0:
             data = fh.read(min(chunk, remaining))

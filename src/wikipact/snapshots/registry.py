@@ -34,7 +34,9 @@ order, and :func:`unregister` removes them with their snapshot.
 Every identifier matches :data:`IDENTIFIER_RE` (ASCII letters, digits, ``_`` and ``-``, at most
 200 characters): anything else (``..``, ``/``, ``%2e`` ...) is never looked up. Files are stored
 as paths relative to the snapshots root (``<identifier>.tar.gz``) and only ever resolved under it
-with :func:`snapshot_file`; no path is ever taken from a request.
+with :func:`snapshot_file`; no path is ever taken from a request. The root is a folder or an
+object storage URL (``s3://bucket/snapshots``, through ``wikipact.storage``); the registry rows
+are the same either way.
 
 Visibility
 ----------
@@ -68,6 +70,8 @@ CHUNK_RE = re.compile(r"_chunk_([0-9]+)\Z")  # the end of a chunk's identifier: 
 Kind = Literal["snapshot", "dataset", "chunk", "structured"]
 # a SQLite path, sqlite:/// URL or connection; a postgresql:// URL or psycopg connection
 Db = sqlite3.Connection | str | os.PathLike[str] | Any
+# where the files are: a folder, or an object storage URL (``s3://bucket/snapshots``)
+Root = Path | str
 
 
 class RegistryTables(Protocol):
@@ -127,10 +131,13 @@ def valid_identifier(identifier: object) -> bool:
     return isinstance(identifier, str) and IDENTIFIER_RE.fullmatch(identifier) is not None
 
 
-def default_root() -> Path:
-    """``$WIKIPACT_SNAPSHOTS``, else ``snapshots`` in the per-user data directory."""
+def default_root() -> Path | str:
+    """``$WIKIPACT_SNAPSHOTS`` (a folder or an object storage URL such as
+    ``s3://bucket/snapshots``), else ``snapshots`` in the per-user data directory."""
+    from wikipact import storage
+
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
+        return storage.path_or_url(os.environ[ENV_VAR])
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("wikipact", appauthor=False)) / "snapshots"
@@ -141,24 +148,40 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def snapshot_file(root: Path, snapshot: Snapshot) -> Path:
-    """The file of ``snapshot`` under ``root``; refuses any stored path that would leave it.
+def file_location(root: Root, snapshot: Snapshot) -> Path | str:
+    """Where the file of ``snapshot`` belongs under ``root`` (a folder or an object storage
+    URL), whether or not it is there; refuses any stored path that would leave the root."""
+    from wikipact import storage
 
-    Raises ``NotFoundError`` when the file is missing (the registry row outlived its file).
-    """
     problem = _check_relpath(snapshot.path)
     if problem:
         raise StoreError(f"snapshot {snapshot.identifier}: stored path {snapshot.path!r} {problem}")
+    if storage.is_url(root):
+        # the relative path has no '.', '..', '//' or backslash: it stays under the prefix
+        return storage.join(root, snapshot.path)
     base = Path(root).resolve()
     path = (base / snapshot.path).resolve()
     if not path.is_relative_to(base):
         raise StoreError(f"snapshot {snapshot.identifier}: stored path leaves the root {base}")
-    if not path.is_file():
+    return path
+
+
+def snapshot_file(root: Root, snapshot: Snapshot) -> Path | str:
+    """The file of ``snapshot`` under ``root``: a ``Path`` in a folder, a URL in object storage;
+    refuses any stored path that would leave the root.
+
+    Raises ``NotFoundError`` when the file is missing (the registry row outlived its file).
+    """
+    from wikipact import storage
+
+    location = file_location(root, snapshot)
+    remote = storage.is_url(location)
+    if not (storage.exists(location) if remote else Path(location).is_file()):
         raise NotFoundError(
-            f"snapshot {snapshot.identifier}: file {path} is missing; recreate it with "
+            f"snapshot {snapshot.identifier}: file {location} is missing; recreate it with "
             "`wikipact snapshot create` (or check --root / $WIKIPACT_SNAPSHOTS)"
         )
-    return path
+    return location
 
 
 # -- writing -----------------------------------------------------------------------------------
