@@ -198,9 +198,9 @@ class Meter:
         bytes_sent: int = 0,
         snapshot: str | None = None,
     ) -> None:
-        """Record the delivery once; a failed one (4xx, 5xx, 499) gives its quota unit back.
-        A redirect (3xx) to a presigned URL of the file is a delivery: it is metered when
-        issued, as the whole download it allows."""
+        """Record the delivery once; a failed one gives its quota unit back. (A redirect to a
+        presigned URL of a file is recorded as the 200 or 206 download it allows: see
+        ``api.files``.)"""
         if self.done:
             return
         self.done = True
@@ -215,7 +215,7 @@ class Meter:
             agreement=self.agreement,
             snapshot=snapshot,
         )
-        if status >= 400 and self.period is not None:  # 2xx, and a redirect to the file
+        if not 200 <= status < 300 and self.period is not None:
             self.svc.access.release(self.agreement, self.channel, self.period)
 
 
