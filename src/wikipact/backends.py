@@ -134,6 +134,14 @@ class Backends:
             self._access = None
 
 
-def open_backends(db: str | None = None, *, snapshots: Path | str | None = None) -> Backends:
-    """Backends from the settings, with a command's ``--db`` and ``--snapshots`` on top."""
-    return Backends(load_settings(db=db, snapshots=snapshots))
+def open_backends(
+    db: str | None = None,
+    *,
+    snapshots: Path | str | None = None,
+    snapshots_redirect: int | None = None,
+) -> Backends:
+    """Backends from the settings, with a command's ``--db``, ``--snapshots`` and
+    ``--snapshots-redirect`` on top."""
+    return Backends(
+        load_settings(db=db, snapshots=snapshots, snapshots_redirect=snapshots_redirect)
+    )

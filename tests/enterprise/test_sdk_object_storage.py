@@ -24,16 +24,15 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def redirecting(
-    sdk: Enterprise, s3_server: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Enterprise, str]]:
+def redirecting(sdk: Enterprise, s3_server: Any) -> Iterator[tuple[Enterprise, str]]:
     """The same store served by a second server, its snapshots in a bucket."""
     from wikipact.snapshots.create import create_snapshot
 
     root = s3_server.bucket() + "/snapshots"
     create_snapshot(sdk.url, root, "enwiki", 0, chunk_records=CHUNK_RECORDS)
-    monkeypatch.setenv("WIKIPACT_SNAPSHOTS_REDIRECT", "300")  # the server inherits it
-    with live_server(sdk.url, "--snapshots", root, workers=1) as base:
+    with live_server(
+        sdk.url, "--snapshots", root, "--snapshots-redirect", "300", workers=1
+    ) as base:
         yield dataclasses.replace(sdk, base=base), root
 
 

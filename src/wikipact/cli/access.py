@@ -340,6 +340,18 @@ def serve_command(
             help="Snapshots folder or object storage URL (s3://bucket/prefix; default per user).",
         ),
     ] = None,
+    snapshots_redirect: Annotated[
+        int | None,
+        typer.Option(
+            "--snapshots-redirect",
+            min=0,
+            max=604800,
+            help="With snapshots in object storage: answer downloads with a redirect to a "
+            "presigned URL lasting this many seconds (default $WIKIPACT_SNAPSHOTS_REDIRECT, "
+            "else 0: stream them through the API).",
+            show_default=False,
+        ),
+    ] = None,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log one line per request.")
     ] = True,
@@ -348,7 +360,7 @@ def serve_command(
     from wikipact.api.serve import run
     from wikipact.backends import open_backends
 
-    backends = open_backends(db, snapshots=snapshots)
+    backends = open_backends(db, snapshots=snapshots, snapshots_redirect=snapshots_redirect)
     backends.prepare()  # create or migrate the tables once, before the workers start
     backends.close()
     run(backends.settings, host=host, port=port, workers=workers, access_log=access_log)
