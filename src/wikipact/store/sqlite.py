@@ -78,7 +78,14 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             raise StoreError(
                 f"{path}: cannot switch to WAL mode (got {mode}); is it on a network drive?"
             )
-    conn.execute("PRAGMA synchronous=NORMAL")
+    # the first statement reads the database: a reader opening while another process recovers
+    # the WAL index (the first connection after all others closed) is refused until it is done
+    retry_locked(
+        lambda: conn.execute("PRAGMA synchronous=NORMAL"),
+        seconds=5.0,
+        step=0.002,
+        message=f"{path}: the database stayed locked for 5 s on opening",
+    )
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
 
