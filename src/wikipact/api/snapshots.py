@@ -9,9 +9,9 @@ each name once, by its stable name, with ``dated_identifier`` as a wikipact addi
 Files are found through the registry and opened only through ``registry.snapshot_file`` (under
 the snapshots root, a folder or object storage): nothing from the URL becomes a path. From
 object storage a download is streamed by ranged GETs, or, with ``WIKIPACT_SNAPSHOTS_REDIRECT``
-set, answered with a redirect to a presigned URL of the object (``api.files``). A snapshot needs the ``snapshots``
-channel and a dataset the ``datasets`` channel, for every project it holds; a file private to
-another partner is "not found".
+set, answered with a redirect to a presigned URL of the object (``api.files``). A snapshot
+needs the ``snapshots`` channel and a dataset the ``datasets`` channel, for every project it
+holds; a file private to another partner is "not found".
 """
 
 from __future__ import annotations

@@ -482,8 +482,9 @@ def _write_dataset(
         for done, (relpath, expected) in enumerate(sorted(members), 1):
             source = storage.join(directory, relpath)
             try:
-                size = storage.size(source)
                 with storage.open_read(source) as fh:
+                    size = fh.seek(0, os.SEEK_END)  # a file's or an object's size, no read
+                    fh.seek(0)
                     digest = hashlib.sha256()
                     member = reader(_read_hashing(fh, digest))
                     tar.addfile(tarinfo(f"{identifier}/{relpath}", size, mtime), member)

@@ -132,15 +132,11 @@ def valid_identifier(identifier: object) -> bool:
 
 
 def default_root() -> Path | str:
-    """``$WIKIPACT_SNAPSHOTS`` (a folder or an object storage URL such as
-    ``s3://bucket/snapshots``), else ``snapshots`` in the per-user data directory."""
-    from wikipact import storage
+    """The settings' snapshots root: ``$WIKIPACT_SNAPSHOTS`` (a folder or an object storage URL
+    such as ``s3://bucket/snapshots``), else ``snapshots`` in the per-user data directory."""
+    from wikipact.settings import load_settings
 
-    if os.environ.get(ENV_VAR):
-        return storage.path_or_url(os.environ[ENV_VAR])
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("wikipact", appauthor=False)) / "snapshots"
+    return load_settings().snapshots_root
 
 
 def now_iso() -> str:

@@ -146,30 +146,13 @@ class SQLiteStore:
         self.path = Path(path)
         self.readonly = readonly
         try:
+            self.conn = connect(self.path, readonly=readonly)
             if readonly:
-                # the first connection to a WAL database after all others closed recovers its
-                # index under an exclusive lock: readers opening together meet "database is
-                # locked" (busy_timeout is 0 for readers), so they retry for a while
-                self.conn = retry_locked(
-                    self._open_readonly,
-                    seconds=5.0,
-                    step=0.002,
-                    message=f"{self.path}: the database stayed locked for 5 s on opening",
-                )
+                version_in_force(self.conn, STORE, label=str(self.path))
             else:
-                self.conn = connect(self.path, readonly=readonly)
                 migrate(self.conn, STORE, label=str(self.path))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable wikipact database ({exc})") from None
-
-    def _open_readonly(self) -> sqlite3.Connection:
-        conn = connect(self.path, readonly=True)
-        try:
-            version_in_force(conn, STORE, label=str(self.path))
-        except BaseException:
-            conn.close()
-            raise
-        return conn
 
     # -- writing -----------------------------------------------------------------------------
 
